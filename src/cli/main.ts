@@ -1,0 +1,29 @@
+// The `orders` command. Each verb lives in its own module and registers itself here.
+// Wrong input prints usage and exits 2; a bad setting names the variable; no stack traces.
+import { Command, CommanderError } from 'commander';
+import { ConfigError, UsageError } from '../errors.ts';
+import { registerVerbs } from './verbs.ts';
+
+const program = new Command('orders')
+  .description('Real-time order pipeline on Kafka, Temporal and a Parquet lake')
+  .exitOverride()
+  .showHelpAfterError('(run with --help for usage)');
+
+registerVerbs(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof ConfigError) {
+    console.error(`orders: bad setting ${error.message}`);
+    process.exitCode = 2;
+  } else if (error instanceof UsageError) {
+    console.error(`orders: ${error.message}\n(run with --help for usage)`);
+    process.exitCode = 2;
+  } else {
+    console.error(`orders: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}

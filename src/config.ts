@@ -1,0 +1,68 @@
+// Every environment variable the project reads, validated once at start-up.
+// A bad value stops the process with a message naming the variable (ConfigError).
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+
+/** name → [schema, default, meaning]. The README's settings table mirrors this list. */
+export const SETTINGS = {
+  TEMPORAL_ADDRESS: [z.string().min(1), '127.0.0.1:7233', 'Temporal frontend (gRPC) host:port'],
+  TEMPORAL_NAMESPACE: [z.string().min(1), 'default', 'Temporal namespace'],
+  TEMPORAL_TASK_QUEUE: [z.string().min(1), 'orders', 'task queue of the batch workflows and activities'],
+  TEMPORAL_UI_URL: [z.url(), 'http://127.0.0.1:8233', 'Temporal Web UI, for links in e-mails, CLI and dashboard'],
+  KAFKA_BROKERS: [z.string().min(1), '127.0.0.1:9092', 'comma-separated Kafka bootstrap servers'],
+  KAFKA_TOPIC: [z.string().min(1), 'orders', 'topic the orders arrive on'],
+  KAFKA_DLQ_TOPIC: [z.string().min(1), 'orders.dlq', 'topic invalid records are copied to, with their reason'],
+  KAFKA_PARTITIONS: [positiveInt, '6', 'partitions of the orders topic when the stack creates it'],
+  KAFKA_GROUP_ID: [z.string().min(1), 'orders-bridge', 'consumer group of the bridge'],
+  LAKE_URI: [z.string().regex(/^(s3:\/\/[^/]+(\/.*)?|file:\/\/.+)$/, 'must be s3://bucket[/prefix] or file://path'), 's3://orders-lake', 'where the lake lives: s3://bucket/prefix or file://path'],
+  S3_ENDPOINT: [z.url(), 'http://127.0.0.1:9000', 'S3 endpoint (the local stack serves one; leave as is for AWS only if you set AWS_ENDPOINT_URL_S3)'],
+  S3_REGION: [z.string().min(1), 'us-east-1', 'S3 region'],
+  S3_ACCESS_KEY_ID: [z.string().min(1), 'orders', 'S3 access key (also the local server\'s key)'],
+  S3_SECRET_ACCESS_KEY: [z.string().min(1), 'orders-secret', 'S3 secret key (also the local server\'s secret)'],
+  SMTP_URL: [z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://'), 'smtp://127.0.0.1:1025', 'SMTP server alerts are sent through'],
+  MAILDEV_URL: [z.url(), 'http://127.0.0.1:1080', 'mail catcher web UI and REST API (local stack)'],
+  ALERT_FROM: [z.string().min(3), 'orders-pipeline@localhost', 'From: of alert e-mails'],
+  ALERT_TO: [z.string().min(3), 'fraud-team@localhost', 'comma-separated recipients of alert e-mails'],
+  DASHBOARD_URL: [z.url(), 'http://127.0.0.1:3000', 'public URL of the dashboard, for links in e-mails'],
+  DASHBOARD_PORT: [port, '3000', 'port the dashboard listens on (127.0.0.1)'],
+  BATCH_MAX_ORDERS: [positiveInt, '500', 'a batch closes at this many records'],
+  BATCH_MAX_WAIT_MS: [positiveInt, '1000', 'a batch closes this long after its first record'],
+  BRIDGE_MAX_OPEN_BATCHES: [positiveInt, '64', 'open batch workflows above which the bridge pauses consumption'],
+  DEDUP_WINDOW_HOURS: [positiveInt, '24', 'how long an order id is remembered to drop repeats across batches'],
+  WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt, '16', 'activities one worker runs at once'],
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [positiveInt, '16', 'workflow tasks one worker runs at once'],
+  BRIDGE_METRICS_PORT: [port, '9464', 'bridge /metrics port'],
+  WORKER_METRICS_PORT: [port, '9465', 'worker /metrics port'],
+  CUSTOMERS: [positiveInt, '1000', 'size of the customer dimension (ids 1..CUSTOMERS)'],
+  FAULT_ENRICH_AT: [z.string().regex(/^(|\d+:\d+)$/, 'must be empty or PARTITION:START_OFFSET'), '', 'fault switch for drills: enrichment throws for this batch'],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
+  STACK_DIR: [z.string().min(1), '.stack', 'data, logs and pid files of the local stack'],
+  STACK_CACHE_DIR: [z.string().min(1), path.join(os.homedir(), '.cache', 'streaming-orders'), 'per-user cache of the stack\'s binaries, keyed by version'],
+} as const satisfies Record<string, readonly [z.ZodType, string, string]>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type Config = { [K in SettingName]: z.output<(typeof SETTINGS)[K][0]> };
+
+/** Reads and validates every setting; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [name, [schema, fallback]] of Object.entries(SETTINGS)) {
+    const raw = env[name] ?? fallback;
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) throw new ConfigError(name, `${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(raw)})`);
+    out[name] = parsed.data;
+  }
+  return out as Config;
+}
+
+let cached: Config | undefined;
+/** The process-wide configuration, loaded on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,117 @@
+// Row shapes of the lake tables (CONTRACT §2). Column names are the contract: add, never rename.
+// Timestamps are ms since the epoch (written as UTC TIMESTAMP), money is USD rounded to cents.
+
+export interface BronzeRow {
+  orderId: string;
+  customerId: string;
+  orderTs: number;
+  orderDate: string;
+  schemaVersion: number;
+  partition: number;
+  offset: number;
+  kafkaTs: number;
+  /** The upcast event as JSON. */
+  payload: string;
+  /** True when this order id was already seen (same batch or the partition's recent window). */
+  duplicate: boolean;
+}
+
+export interface SilverOrderRow {
+  orderId: string;
+  customerId: string;
+  orderTs: number;
+  orderDate: string;
+  totalAmount: number;
+  totalAmountUsd: number;
+  paymentMethod: string;
+  paymentStatus: string;
+  orderStatus: string;
+  message: string;
+  shippingStreet: string;
+  city: string;
+  country: string;
+  lat: number | null;
+  lon: number | null;
+  itemCount: number;
+  schemaVersion: number;
+  partition: number;
+  offset: number;
+  kafkaTs: number;
+  customerName: string;
+  customerSegment: string;
+  customerAgeBand: string;
+  homeCity: string;
+  homeCountry: string;
+  /** Great-circle km from the customer's home to the shipping city; null when either is unknown. */
+  distanceFromHomeKm: number | null;
+  shipsToHome: boolean;
+}
+
+export interface SilverItemRow {
+  orderId: string;
+  customerId: string;
+  orderTs: number;
+  orderDate: string;
+  productId: string;
+  productName: string;
+  category: string;
+  quantity: number;
+  unitPriceUsd: number;
+  lineAmountUsd: number;
+}
+
+export interface QuarantineRow {
+  partition: number;
+  offset: number;
+  kafkaTs: number;
+  reason: string;
+  raw: string;
+}
+
+export interface CustomerTotalsRow {
+  customerId: string;
+  orders: number;
+  items: number;
+  spendUsd: number;
+  firstOrderTs: number;
+  lastOrderTs: number;
+  segment: string;
+  /** Partition and end offset of the batch that wrote this snapshot (latest state = highest asOfOffset). */
+  partition: number;
+  asOfOffset: number;
+}
+
+export interface SalesByCategoryMinuteRow {
+  minute: number;
+  category: string;
+  orders: number;
+  items: number;
+  revenueUsd: number;
+  /** Which batch contributed these figures: rows from different batches add up. */
+  batchId: string;
+}
+
+export interface FraudAlertRow {
+  alertId: string;
+  customerId: string;
+  /** Comma-separated rule ids. */
+  ruleId: string;
+  severity: string;
+  windowStart: number;
+  windowEnd: number;
+  /** Comma-separated order ids. */
+  orderIds: string;
+  score: number;
+  /** JSON object: per rule, the figures that triggered it. */
+  evidence: string;
+  batchId: string;
+}
+
+export interface DqMetricRow {
+  batchId: string;
+  check: string;
+  field: string;
+  count: number;
+  total: number;
+  breached: boolean;
+}
