@@ -38,11 +38,18 @@ export const SETTINGS = {
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [positiveInt, '16', 'workflow tasks one worker runs at once'],
   BRIDGE_METRICS_PORT: [port, '9464', 'bridge /metrics port'],
   WORKER_METRICS_PORT: [port, '9465', 'worker /metrics port'],
+  WORKER_SDK_METRICS_PORT: [port, '9466', 'Temporal SDK runtime metrics (Prometheus) of the worker'],
+  SEGMENT_VIP_MIN_USD: [z.coerce.number().min(0), '10000', 'lifetime spend from which a customer is VIP'],
+  SEGMENT_REGULAR_MIN_USD: [z.coerce.number().min(0), '1000', 'lifetime spend from which a customer is Regular (below: Normal)'],
+  HIGH_VALUE_USD: [z.coerce.number().min(0), '4000', 'order total above which an order counts as high-value in the reports'],
   CUSTOMERS: [positiveInt, '1000', 'size of the customer dimension (ids 1..CUSTOMERS)'],
   FAULT_ENRICH_AT: [z.string().regex(/^(|\d+:\d+)$/, 'must be empty or PARTITION:START_OFFSET'), '', 'fault switch for drills: enrichment throws for this batch'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
   STACK_DIR: [z.string().min(1), '.stack', 'data, logs and pid files of the local stack'],
   STACK_CACHE_DIR: [z.string().min(1), path.join(os.homedir(), '.cache', 'streaming-orders'), 'per-user cache of the stack\'s binaries, keyed by version'],
+  KAFKA_CONTROLLER_PORT: [port, '9093', 'KRaft controller port of the local stack\'s Kafka (127.0.0.1)'],
+  KAFKA_HEAP_MB: [positiveInt, '512', 'JVM heap of the local stack\'s Kafka, in MiB'],
+  STACK_START_TIMEOUT_MS: [positiveInt, '120000', 'how long `orders stack up` waits for each service to answer'],
 } as const satisfies Record<string, readonly [z.ZodType, string, string]>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -4,6 +4,12 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, UsageError } from '../errors.ts';
 import { registerVerbs } from './verbs.ts';
 
+// kafkajs's retry timers trip Node 24's TimeoutNegativeWarning; it is harmless, so keep it out of logs.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') console.warn(warning);
+});
+
 const program = new Command('orders')
   .description('Real-time order pipeline on Kafka, Temporal and a Parquet lake')
   .exitOverride()

@@ -1,7 +1,15 @@
 // The list of CLI verbs. One line per module; each module exports `register(program)`.
 import type { Command } from 'commander';
+import { register as registerBridge } from './bridge.ts';
+import { register as registerDashboard } from './dashboard.ts';
+import { register as registerSimulate } from './simulate.ts';
 import { register as registerStack } from './stack.ts';
+import { register as registerWorker } from './worker.ts';
 
 export function registerVerbs(program: Command): void {
   registerStack(program);
+  registerWorker(program);
+  registerBridge(program);
+  registerSimulate(program);
+  registerDashboard(program);
 }

@@ -114,4 +114,59 @@ export interface DqMetricRow {
   count: number;
   total: number;
   breached: boolean;
+  /** count / total (0 when total is 0). */
+  rate: number;
+  /** The configured rate above which the check is breached. */
+  maxRate: number;
+  /** JSON object with what explains the count (e.g. quarantine reasons and their counts); "{}" when nothing. */
+  detail: string;
+}
+
+/** Per-partition running totals per category after a batch (latest state = highest asOfOffset per partition). */
+export interface CategoryTotalsRow {
+  category: string;
+  orders: number;
+  items: number;
+  revenueUsd: number;
+  partition: number;
+  asOfOffset: number;
+}
+
+// The shop's original reports, as per-batch contributions: rows of different batches add up with SUM.
+
+/** gold/city_orders: orders and USD revenue shipped to a city in one batch ("Unknown" when unresolved). */
+export interface CityOrdersRow {
+  city: string;
+  country: string;
+  orders: number;
+  revenueUsd: number;
+  batchId: string;
+}
+
+/** gold/country_revenue: orders and USD revenue shipped to a country in one batch. */
+export interface CountryRevenueRow {
+  country: string;
+  orders: number;
+  revenueUsd: number;
+  batchId: string;
+}
+
+/** gold/payment_method_daily: orders and USD revenue per payment method and order date in one batch. */
+export interface PaymentMethodDailyRow {
+  orderDate: string;
+  paymentMethod: string;
+  orders: number;
+  revenueUsd: number;
+  batchId: string;
+}
+
+/** gold/high_value_orders_daily: orders above `thresholdUsd` per order date in one batch. */
+export interface HighValueOrdersDailyRow {
+  orderDate: string;
+  highValueOrders: number;
+  highValueRevenueUsd: number;
+  /** All orders of that date in the batch, for the share. */
+  orders: number;
+  thresholdUsd: number;
+  batchId: string;
 }

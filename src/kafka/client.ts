@@ -13,3 +13,21 @@ export function createKafka(config: Pick<Config, 'KAFKA_BROKERS'>, clientId = 's
 
 /** Header names on order messages (CONTRACT §1). */
 export const HEADER_SCHEMA_VERSION = 'schema-version';
+
+/**
+ * Creates the topics that do not exist yet (replication factor: the broker's default). Returns the
+ * names it created. Used at start-up by the bridge (orders) and the worker (DLQ).
+ */
+export async function ensureTopics(kafka: Kafka, topics: { topic: string; partitions: number }[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return [];
+    await admin.createTopics({ topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })), waitForLeaders: true });
+    return missing.map((t) => t.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}

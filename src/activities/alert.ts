@@ -1,0 +1,69 @@
+// Stage 4: one e-mail per fraud alert and per data-quality breach, each sent at most once as far
+// as a marker can tell: the marker is checked before sending and written after the SMTP server
+// accepted the mail. The one window left: a crash between acceptance and the marker write sends
+// that mail again on retry, with the same Message-ID, so the receiver can drop it.
+import { heartbeat } from '@temporalio/activity';
+import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
+import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
+import { alertSentKey } from '../lake/keys.ts';
+import { metrics } from '../metrics.ts';
+import type { AlertResult, BatchRef } from '../workflows/types.ts';
+import type { BatchIo } from './batch-io.ts';
+import type { ActivityDeps, OutgoingMail } from './deps.ts';
+
+export interface AlertInput extends BatchRef {
+  fraudKeys: string[];
+  dqKeys: string[];
+  silverKeys: string[];
+}
+
+export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
+  const { config } = deps;
+  const runUrl = (batchId: string): string =>
+    `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(batchId)}`;
+
+  /** Sends `mail` unless its marker says it was accepted before; returns whether it was sent now. */
+  const sendOnce = async (alertId: string, mail: OutgoingMail): Promise<boolean> => {
+    const marker = alertSentKey(alertId);
+    if (await deps.lake.exists(marker)) return false;
+    await deps.sendMail(mail);
+    await deps.lake.put(marker, new TextEncoder().encode(JSON.stringify({ alertId, messageId: mail.messageId, acceptedAt: new Date().toISOString() })), 'application/json');
+    return true;
+  };
+
+  return {
+    async sendAlerts(input: AlertInput): Promise<AlertResult> {
+      const links = { temporalRunUrl: runUrl(input.batchId), dashboardUrl: config.DASHBOARD_URL };
+      const envelope = { from: config.ALERT_FROM, to: config.ALERT_TO };
+      const result: AlertResult = { sent: 0, alreadySent: 0 };
+      const count = (sent: boolean, kind: string): void => {
+        if (sent) {
+          result.sent++;
+          metrics.alertsSent.inc({ kind });
+        } else result.alreadySent++;
+        heartbeat(result);
+      };
+
+      const alerts = await io.readParts<FraudAlertRow>(input.fraudKeys);
+      if (alerts.length > 0) {
+        const orders = new Map((await io.readParts<SilverOrderRow>(input.silverKeys)).map((o) => [o.orderId, o]));
+        for (const alert of alerts) {
+          const flagged = alert.orderIds.split(',').map((id) => orders.get(id)).filter((o): o is SilverOrderRow => o !== undefined);
+          const sent = await sendOnce(alert.alertId, renderFraudAlertEmail(alert, flagged, links, envelope));
+          if (sent) {
+            const newest = Math.max(...flagged.map((o) => o.kafkaTs));
+            if (Number.isFinite(newest)) metrics.latencyToAlert.observe(Math.max(0, Date.now() - newest) / 1000);
+          }
+          count(sent, 'fraud');
+        }
+      }
+
+      const breaches = (await io.readParts<DqMetricRow>(input.dqKeys)).filter((m) => m.breached);
+      for (const breach of breaches) {
+        const alertId = `${breach.batchId}:dq:${breach.check}:${breach.field}`;
+        count(await sendOnce(alertId, renderQualityAlertEmail(alertId, [breach], links, envelope)), 'data-quality');
+      }
+      return result;
+    },
+  };
+}

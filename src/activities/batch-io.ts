@@ -1,0 +1,52 @@
+// Lake I/O shared by the stages of a batch: typed Parquet parts and partition checkpoints.
+import { ApplicationFailure } from '@temporalio/activity';
+import { emptyPartitionState, parseState, type PartitionState } from '../domain/state.ts';
+import { stateKey } from '../lake/keys.ts';
+import { readParquet, writeParquet, type TableSpec } from '../lake/parquet.ts';
+import type { LakeStore } from '../lake/store.ts';
+import { ImmutableCache } from './lake-cache.ts';
+
+export class BatchIo {
+  private readonly parts = new ImmutableCache<unknown[]>(256);
+  private readonly states = new ImmutableCache<PartitionState>(64);
+
+  constructor(readonly lake: LakeStore) {}
+
+  async writePart<T extends object>(key: string, table: TableSpec, rows: T[]): Promise<void> {
+    await this.lake.put(key, writeParquet(table, rows as Record<string, unknown>[]), 'application/vnd.apache.parquet');
+    this.parts.set(key, rows);
+  }
+
+  async readPart<T>(key: string): Promise<T[]> {
+    return (await this.parts.get(key, async () => {
+      const bytes = await this.lake.get(key);
+      if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing`, 'CorruptBatch');
+      return readParquet(bytes);
+    })) as T[];
+  }
+
+  async readParts<T>(keys: string[]): Promise<T[]> {
+    return (await Promise.all(keys.map((k) => this.readPart<T>(k)))).flat();
+  }
+
+  /** The partition's state before `offset`; empty when the partition has none yet. */
+  async readState(partition: number, offset: number): Promise<PartitionState> {
+    const key = stateKey(partition, offset);
+    return this.states.get(key, async () => {
+      const bytes = await this.lake.get(key);
+      return bytes ? parseState(new TextDecoder().decode(bytes)) : emptyPartitionState();
+    });
+  }
+}
+
+/** Groups rows by a key, keeping first-seen order (so output is deterministic). */
+export function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}

@@ -1,0 +1,59 @@
+// The real clients activities use, built once per worker process. Tests may build their own.
+import { Client, Connection } from '@temporalio/client';
+import nodemailer from 'nodemailer';
+import type { Producer } from 'kafkajs';
+import type { Config } from '../config.ts';
+import { loadFraudRules, type FraudRule } from '../domain/fraud/rules.ts';
+import { createKafka, ensureTopics } from '../kafka/client.ts';
+import { openLake, type LakeStore } from '../lake/store.ts';
+import type { Logger } from '../logger.ts';
+import { loadReferenceData } from '../reference/index.ts';
+import type { ReferenceData } from '../reference/types.ts';
+
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers?: Record<string, string>;
+}
+
+export interface ActivityDeps {
+  config: Config;
+  lake: LakeStore;
+  temporal: Client;
+  dlq: Pick<Producer, 'send'>;
+  sendMail(mail: OutgoingMail): Promise<void>;
+  reference: ReferenceData;
+  rules: FraudRule[];
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function connectActivityDeps(config: Config, log: Logger): Promise<ActivityDeps> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const kafka = createKafka(config, 'orders-worker');
+  await ensureTopics(kafka, [{ topic: config.KAFKA_DLQ_TOPIC, partitions: 1 }]);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const transport = nodemailer.createTransport(config.SMTP_URL);
+  return {
+    config,
+    lake: openLake(config),
+    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    dlq: producer,
+    async sendMail(mail) {
+      await transport.sendMail(mail);
+    },
+    reference: loadReferenceData(config),
+    rules: loadFraudRules(),
+    log,
+    async close() {
+      transport.close();
+      await producer.disconnect();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Stage 2: bronze → silver orders and order items (distinct orders only, joined with reference data).
+import { ApplicationFailure } from '@temporalio/activity';
+import { enrichOrder } from '../domain/enrich.ts';
+import type { Order } from '../domain/order.ts';
+import type { BronzeRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
+import { silverItemsKey, silverOrdersKey } from '../lake/keys.ts';
+import { TABLES } from '../lake/parquet.ts';
+import { metrics } from '../metrics.ts';
+import type { BatchRef, EnrichResult } from '../workflows/types.ts';
+import { groupBy, type BatchIo } from './batch-io.ts';
+import type { ActivityDeps } from './deps.ts';
+
+export function createEnrichActivities(deps: ActivityDeps, io: BatchIo) {
+  return {
+    async enrichBatch(ref: BatchRef & { bronzeKeys: string[] }): Promise<EnrichResult> {
+      if (deps.config.FAULT_ENRICH_AT === `${ref.partition}:${ref.startOffset}`) {
+        throw ApplicationFailure.nonRetryable(`fault injected by FAULT_ENRICH_AT=${deps.config.FAULT_ENRICH_AT}`, 'InjectedFault');
+      }
+      const bronze = (await io.readParts<BronzeRow>(ref.bronzeKeys)).filter((row) => !row.duplicate);
+      const orders: SilverOrderRow[] = [];
+      const items: SilverItemRow[] = [];
+      let unresolvedAddressCount = 0;
+      for (const row of bronze) {
+        const enriched = enrichOrder(JSON.parse(row.payload) as Order, row, deps.reference);
+        orders.push(enriched.order);
+        items.push(...enriched.items);
+        if (enriched.unresolvedAddress) unresolvedAddressCount++;
+      }
+
+      const silverKeys: string[] = [];
+      for (const [date, rows] of groupBy(orders, (r) => r.orderDate)) {
+        const key = silverOrdersKey(date, ref.partition, ref.startOffset, ref.endOffset);
+        await io.writePart(key, TABLES.silverOrders, rows);
+        silverKeys.push(key);
+      }
+      const itemKeys: string[] = [];
+      for (const [date, rows] of groupBy(items, (r) => r.orderDate)) {
+        const key = silverItemsKey(date, ref.partition, ref.startOffset, ref.endOffset);
+        await io.writePart(key, TABLES.silverOrderItems, rows);
+        itemKeys.push(key);
+      }
+
+      const now = Date.now();
+      for (const order of orders) metrics.latencyToSilver.observe(Math.max(0, now - order.kafkaTs) / 1000);
+      metrics.ordersPerStage.inc({ stage: 'silver' }, orders.length);
+      return { orderCount: orders.length, itemCount: items.length, unresolvedAddressCount, silverKeys, itemKeys };
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// Stage 3: silver → gold. Aggregates, fraud rules and quality checks read the same inputs (the
+// batch's silver parts and the partition state before it) and write disjoint keys, so the
+// workflow runs them in parallel.
+import { goldRows } from '../domain/aggregate.ts';
+import { evaluateFraud } from '../domain/fraud/evaluate.ts';
+import { checkQuality, type QualityThresholds } from '../domain/quality.ts';
+import type { BronzeRow, QuarantineRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
+import { categoryTotalsKey, customerTotalsKey, dqMetricsKey, fraudAlertsKey, goldKey, salesByCategoryMinuteKey } from '../lake/keys.ts';
+import { TABLES, type TableSpec } from '../lake/parquet.ts';
+import type { BatchRef, FraudResult, GoldResult, QualityResult } from '../workflows/types.ts';
+import { groupBy, type BatchIo } from './batch-io.ts';
+import type { ActivityDeps } from './deps.ts';
+
+export interface SilverInput extends BatchRef {
+  silverKeys: string[];
+  itemKeys: string[];
+  /** UTC date of the batch (first record's Kafka date): where undated per-batch rows are filed. */
+  batchDate: string;
+}
+
+export interface QualityInput extends SilverInput {
+  bronzeKeys: string[];
+  quarantineKey?: string;
+}
+
+const dateOfMs = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThresholds: QualityThresholds) {
+  const { config } = deps;
+
+  /** Writes rows split by date into one part per date; returns the keys. */
+  const writeDated = async <T extends object>(table: TableSpec<T>, rows: T[], dateOf: (row: T) => string, keyOf: (date: string) => string): Promise<string[]> => {
+    const keys: string[] = [];
+    for (const [date, group] of groupBy(rows, dateOf)) {
+      const key = keyOf(date);
+      await io.writePart(key, table, group);
+      keys.push(key);
+    }
+    return keys;
+  };
+
+  const readSilver = async (input: SilverInput) => ({
+    state: await io.readState(input.partition, input.startOffset),
+    orders: await io.readParts<SilverOrderRow>(input.silverKeys),
+    items: await io.readParts<SilverItemRow>(input.itemKeys),
+  });
+
+  return {
+    async aggregateBatch(input: SilverInput): Promise<GoldResult> {
+      const { state, orders, items } = await readSilver(input);
+      const { partition, startOffset: start, endOffset: end, batchId } = input;
+      const gold = goldRows(state, orders, items, {
+        partition,
+        endOffset: end,
+        batchId,
+        segmentThresholds: { vipMinSpendUsd: config.SEGMENT_VIP_MIN_USD, regularMinSpendUsd: config.SEGMENT_REGULAR_MIN_USD },
+        highValueUsd: config.HIGH_VALUE_USD,
+      });
+      const keys: string[] = [];
+      if (gold.customerTotals.length > 0) {
+        keys.push(customerTotalsKey(partition, end));
+        await io.writePart(keys.at(-1)!, TABLES.customerTotals, gold.customerTotals);
+      }
+      if (gold.categoryTotals.length > 0) {
+        keys.push(categoryTotalsKey(partition, end));
+        await io.writePart(keys.at(-1)!, TABLES.categoryTotals, gold.categoryTotals);
+      }
+      const part = (table: string) => (date: string) => goldKey(table, date, partition, start, end);
+      keys.push(
+        ...(await writeDated(TABLES.salesByCategoryMinute, gold.salesByCategoryMinute, (r) => dateOfMs(r.minute), (d) => salesByCategoryMinuteKey(d, partition, start, end))),
+        ...(await writeDated(TABLES.paymentMethodDaily, gold.paymentMethodDaily, (r) => r.orderDate, part('payment_method_daily'))),
+        ...(await writeDated(TABLES.highValueOrdersDaily, gold.highValueDaily, (r) => r.orderDate, part('high_value_orders_daily'))),
+        ...(await writeDated(TABLES.cityOrders, gold.cityOrders, () => input.batchDate, part('city_orders'))),
+        ...(await writeDated(TABLES.countryRevenue, gold.countryRevenue, () => input.batchDate, part('country_revenue'))),
+      );
+      return { keys };
+    },
+
+    async detectFraud(input: SilverInput): Promise<FraudResult> {
+      const { state, orders, items } = await readSilver(input);
+      const { alerts } = evaluateFraud(deps.rules, state, orders, items, input.batchId);
+      const keys = await writeDated(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset));
+      return { alertIds: alerts.map((a) => a.alertId), keys };
+    },
+
+    async checkBatchQuality(input: QualityInput): Promise<QualityResult> {
+      const records = await io.readParts<BronzeRow>(input.bronzeKeys);
+      const quarantined = input.quarantineKey ? await io.readPart<QuarantineRow>(input.quarantineKey) : [];
+      const orders = await io.readParts<SilverOrderRow>(input.silverKeys);
+      const items = await io.readParts<SilverItemRow>(input.itemKeys);
+      const metrics = checkQuality({ batchId: input.batchId, records, quarantined, orders, items }, qualityThresholds);
+      const key = dqMetricsKey(input.batchDate, input.partition, input.startOffset, input.endOffset);
+      await io.writePart(key, TABLES.dqMetrics, metrics);
+      return { breachedChecks: metrics.filter((m) => m.breached).map((m) => `${m.check}:${m.field}`), keys: [key] };
+    },
+  };
+}

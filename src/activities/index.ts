@@ -1,0 +1,22 @@
+// All activities, built from one set of dependencies (the worker wires real clients).
+import { loadQualityThresholds } from '../domain/quality.ts';
+import { createAlertActivities } from './alert.ts';
+import { BatchIo } from './batch-io.ts';
+import { createCheckpointActivities } from './checkpoint.ts';
+import type { ActivityDeps } from './deps.ts';
+import { createEnrichActivities } from './enrich.ts';
+import { createGoldActivities } from './gold.ts';
+import { createIngestActivities } from './ingest.ts';
+
+export function createActivities(deps: ActivityDeps) {
+  const io = new BatchIo(deps.lake);
+  return {
+    ...createCheckpointActivities(deps, io),
+    ...createIngestActivities(deps, io),
+    ...createEnrichActivities(deps, io),
+    ...createGoldActivities(deps, io, loadQualityThresholds()),
+    ...createAlertActivities(deps, io),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,96 @@
+// Stage 1: raw → bronze (valid events, upcast, repeats flagged) and quarantine + DLQ (invalid ones).
+import { ApplicationFailure } from '@temporalio/activity';
+import { findDuplicates } from '../domain/dedupe.ts';
+import type { BronzeRow, QuarantineRow } from '../domain/rows.ts';
+import { bronzeKey, quarantineKey } from '../lake/keys.ts';
+import { TABLES } from '../lake/parquet.ts';
+import { decodeRawBatch, type RawRecord } from '../lake/raw.ts';
+import { metrics } from '../metrics.ts';
+import { decodeOrder } from '../schemas/index.ts';
+import type { BatchRef, IngestResult } from '../workflows/types.ts';
+import { groupBy, type BatchIo } from './batch-io.ts';
+import type { ActivityDeps } from './deps.ts';
+
+export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
+  return {
+    async ingestBatch(ref: BatchRef & { rawKey: string }): Promise<IngestResult> {
+      const bytes = await deps.lake.get(ref.rawKey);
+      if (!bytes) throw ApplicationFailure.nonRetryable(`raw object ${ref.rawKey} is missing`, 'CorruptBatch');
+      const records = decodeRawBatch(bytes);
+
+      const valid: BronzeRow[] = [];
+      const quarantined: QuarantineRow[] = [];
+      for (const record of records) {
+        const decoded = decodeOrder(record.value ?? '', record.headers);
+        if (!decoded.ok) {
+          quarantined.push({ partition: ref.partition, offset: record.offset, kafkaTs: record.timestamp, reason: decoded.reason, raw: record.value ?? '' });
+          continue;
+        }
+        const { order, schemaVersion } = decoded;
+        valid.push({
+          orderId: order.orderId,
+          customerId: order.customerId,
+          orderTs: Date.parse(order.orderDate),
+          orderDate: order.dateOrder,
+          schemaVersion,
+          partition: ref.partition,
+          offset: record.offset,
+          kafkaTs: record.timestamp,
+          payload: JSON.stringify(order),
+          duplicate: false,
+        });
+      }
+
+      const state = await io.readState(ref.partition, ref.startOffset);
+      for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;
+
+      const bronzeKeys: string[] = [];
+      for (const [date, rows] of groupBy(valid, (r) => r.orderDate)) {
+        const key = bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset);
+        await io.writePart(key, TABLES.bronzeOrders, rows);
+        bronzeKeys.push(key);
+      }
+      let qKey: string | undefined;
+      if (quarantined.length > 0) {
+        qKey = quarantineKey(ref.partition, ref.startOffset, ref.endOffset);
+        await io.writePart(qKey, TABLES.quarantineOrders, quarantined);
+        await sendToDlq(deps, ref, records, quarantined);
+      }
+
+      const duplicateCount = valid.filter((r) => r.duplicate).length;
+      metrics.ordersPerStage.inc({ stage: 'bronze' }, valid.length);
+      metrics.ordersPerStage.inc({ stage: 'quarantine' }, quarantined.length);
+      metrics.ordersPerStage.inc({ stage: 'duplicate' }, duplicateCount);
+      return {
+        validCount: valid.length,
+        invalidCount: quarantined.length,
+        duplicateCount,
+        bronzeKeys,
+        quarantineKey: qKey,
+        orderDates: [...new Set(valid.map((r) => r.orderDate))].sort(),
+      };
+    },
+  };
+}
+
+/**
+ * Copies invalid records to the DLQ topic with their reason. A retry may copy them again: DLQ
+ * consumers dedupe by the message key `<partition>-<offset>` (the quarantine table is exact).
+ */
+async function sendToDlq(deps: ActivityDeps, ref: BatchRef, records: RawRecord[], quarantined: QuarantineRow[]): Promise<void> {
+  const byOffset = new Map(records.map((r) => [r.offset, r]));
+  await deps.dlq.send({
+    topic: deps.config.KAFKA_DLQ_TOPIC,
+    messages: quarantined.map((q) => ({
+      key: `${ref.partition}-${q.offset}`,
+      value: q.raw,
+      headers: {
+        reason: q.reason,
+        'source-partition': String(ref.partition),
+        'source-offset': String(q.offset),
+        'batch-id': ref.batchId,
+        ...(byOffset.get(q.offset)?.headers ?? {}),
+      },
+    })),
+  });
+}

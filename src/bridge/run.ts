@@ -1,0 +1,64 @@
+// Wires the bridge to real clients: Kafka consumer group, Temporal client, the lake, /metrics.
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config.ts';
+import { createKafka, ensureTopics } from '../kafka/client.ts';
+import { openLake } from '../lake/store.ts';
+import { createLogger } from '../logger.ts';
+import { serveMetrics } from '../metrics.ts';
+import { startBridge } from './bridge.ts';
+
+export interface RunningBridge {
+  stop(): Promise<void>;
+  stopped: Promise<void>;
+}
+
+export async function startBridgeProcess(config: Config, options: { metrics?: boolean } = {}): Promise<RunningBridge> {
+  const log = createLogger('bridge', config.LOG_LEVEL);
+  const kafka = createKafka(config, 'orders-bridge');
+  await ensureTopics(kafka, [{ topic: config.KAFKA_TOPIC, partitions: config.KAFKA_PARTITIONS }]);
+  const admin = kafka.admin();
+  await admin.connect();
+  const consumer = kafka.consumer({
+    groupId: config.KAFKA_GROUP_ID,
+    maxWaitTimeInMs: Math.min(250, config.BATCH_MAX_WAIT_MS),
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+  });
+  await consumer.connect();
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const closeMetrics = options.metrics === false ? async () => {} : await serveMetrics(config.BRIDGE_METRICS_PORT);
+
+  const bridge = await startBridge({
+    config,
+    consumer,
+    temporal,
+    lake: openLake(config),
+    log,
+    async committedOffset(partition) {
+      const [topic] = await admin.fetchOffsets({ groupId: config.KAFKA_GROUP_ID, topics: [config.KAFKA_TOPIC] });
+      const entry = topic?.partitions.find((p) => p.partition === partition);
+      const offset = entry ? Number(entry.offset) : -1;
+      return offset >= 0 ? offset : undefined;
+    },
+  });
+  log.info({ topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID }, 'bridge running');
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+  return {
+    stopped,
+    stop() {
+      stopping ??= (async () => {
+        await bridge.stop();
+        await admin.disconnect();
+        await connection.close();
+        await closeMetrics();
+        log.info('bridge stopped');
+        resolveStopped();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,219 @@
+// Deterministic object keys of the lake (DESIGN §5). Every key is a pure function of the batch
+// (partition, start and end offset) or of the thing it names, so a retried activity overwrites the
+// same object instead of adding a second one. Keys are relative to the lake root (LAKE_URI).
+//
+// Offsets in names are zero-padded to OFFSET_DIGITS so that lexical order (the order S3 and
+// `ls` list keys in) is numeric order: the newest checkpoint of a partition is the last key
+// listed under its prefix.
+
+/** Digits of a zero-padded offset: Kafka offsets are signed 64-bit, at most 19 digits. */
+export const OFFSET_DIGITS = 20;
+
+/** Where each table lives under the lake root. Gold tables added later use `goldTablePath`. */
+export const TABLE_PATHS = {
+  bronzeOrders: 'bronze/orders',
+  silverOrders: 'silver/orders',
+  silverOrderItems: 'silver/order_items',
+  quarantineOrders: 'quarantine/orders',
+  customerTotals: 'gold/customer_totals',
+  salesByCategoryMinute: 'gold/sales_by_category_minute',
+  fraudAlerts: 'gold/fraud_alerts',
+  dqMetrics: 'gold/dq_metrics',
+  categoryTotals: 'gold/category_totals',
+  cityOrders: 'gold/city_orders',
+  countryRevenue: 'gold/country_revenue',
+  paymentMethodDaily: 'gold/payment_method_daily',
+  highValueOrdersDaily: 'gold/high_value_orders_daily',
+} as const;
+export type TableName = keyof typeof TABLE_PATHS;
+
+export const RAW_ORDERS_PATH = 'raw/orders';
+export const STATE_PATH = 'state';
+export const ALERT_SENT_PATH = 'alerts/sent';
+
+const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const GOLD_TABLE_PATTERN = /^[a-z][a-z0-9_]*$/;
+
+function checkOffset(what: string, offset: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`${what} must be a non-negative safe integer, got ${offset}`);
+}
+
+function checkPartition(partition: number): void {
+  if (!Number.isSafeInteger(partition) || partition < 0) throw new RangeError(`partition must be a non-negative integer, got ${partition}`);
+}
+
+function checkRange(start: number, end: number): void {
+  checkOffset('start offset', start);
+  checkOffset('end offset', end);
+  if (end < start) throw new RangeError(`end offset ${end} is before start offset ${start}`);
+}
+
+function checkDate(date: string): void {
+  if (!DATE_PATTERN.test(date)) throw new RangeError(`date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
+}
+
+/** An offset as it appears in object names: 20 digits, zero-padded. */
+export function padOffset(offset: number): string {
+  checkOffset('offset', offset);
+  return String(offset).padStart(OFFSET_DIGITS, '0');
+}
+
+/** `<start>-<end>` of a batch, both padded. */
+function rangeName(start: number, end: number): string {
+  checkRange(start, end);
+  return `${padOffset(start)}-${padOffset(end)}`;
+}
+
+/** File name of a batch's part inside a date folder: `part-P-<start>-<end>.parquet`. */
+function partName(partition: number, start: number, end: number): string {
+  checkPartition(partition);
+  return `part-${partition}-${rangeName(start, end)}.parquet`;
+}
+
+function datedPartKey(tablePath: string, date: string, partition: number, start: number, end: number): string {
+  checkDate(date);
+  return `${tablePath}/order_date=${date}/${partName(partition, start, end)}`;
+}
+
+/** The batch's raw records as gzip JSON lines: `raw/orders/partition=P/<start>-<end>.jsonl.gz`. */
+export function rawKey(partition: number, start: number, end: number): string {
+  checkPartition(partition);
+  return `${RAW_ORDERS_PATH}/partition=${partition}/${rangeName(start, end)}.jsonl.gz`;
+}
+
+/** Valid events of the batch dated `date` (a batch spanning dates writes one part per date). */
+export function bronzeKey(date: string, partition: number, start: number, end: number): string {
+  return datedPartKey(TABLE_PATHS.bronzeOrders, date, partition, start, end);
+}
+
+export function silverOrdersKey(date: string, partition: number, start: number, end: number): string {
+  return datedPartKey(TABLE_PATHS.silverOrders, date, partition, start, end);
+}
+
+export function silverItemsKey(date: string, partition: number, start: number, end: number): string {
+  return datedPartKey(TABLE_PATHS.silverOrderItems, date, partition, start, end);
+}
+
+/** Invalid events of the batch: `quarantine/orders/partition=P/<start>-<end>.parquet`. */
+export function quarantineKey(partition: number, start: number, end: number): string {
+  checkPartition(partition);
+  return `${TABLE_PATHS.quarantineOrders}/partition=${partition}/${rangeName(start, end)}.parquet`;
+}
+
+/** `gold/<table>`; table is snake_case (it becomes a folder name and a SQL-friendly name). */
+export function goldTablePath(table: string): string {
+  if (!GOLD_TABLE_PATTERN.test(table)) throw new RangeError(`gold table name must be snake_case, got ${JSON.stringify(table)}`);
+  return `gold/${table}`;
+}
+
+/**
+ * A gold table's part for one batch and one date:
+ * `gold/<table>/order_date=YYYY-MM-DD/part-P-<start>-<end>.parquet`. Rows of different parts add up.
+ */
+export function goldKey(table: string, date: string, partition: number, start: number, end: number): string {
+  return datedPartKey(goldTablePath(table), date, partition, start, end);
+}
+
+export function salesByCategoryMinuteKey(date: string, partition: number, start: number, end: number): string {
+  return goldKey('sales_by_category_minute', date, partition, start, end);
+}
+
+export function fraudAlertsKey(date: string, partition: number, start: number, end: number): string {
+  return goldKey('fraud_alerts', date, partition, start, end);
+}
+
+/** Data-quality figures of a batch, filed under the batch's date (its first record's Kafka date). */
+export function dqMetricsKey(batchDate: string, partition: number, start: number, end: number): string {
+  checkDate(batchDate);
+  return `${TABLE_PATHS.dqMetrics}/batch_date=${batchDate}/${partName(partition, start, end)}`;
+}
+
+/**
+ * Snapshot of a partition's customer totals after batch [start, end]:
+ * `gold/customer_totals/partition=P/at=<end+1>.parquet` (the offset the next batch starts at, as
+ * for checkpoints). A customer lives in one partition, so its latest state is its row with the
+ * highest `asOfOffset`, whatever the snapshots hold (every customer of the partition or only
+ * those the batch changed): see docs/lake.md for the query.
+ */
+export function customerTotalsKey(partition: number, endOffset: number): string {
+  return goldSnapshotKey('customer_totals', partition, endOffset);
+}
+
+/** Per-partition running totals per category after a batch; same layout as customer totals. */
+export function categoryTotalsKey(partition: number, endOffset: number): string {
+  return goldSnapshotKey('category_totals', partition, endOffset);
+}
+
+/**
+ * A snapshot of per-partition state in a gold table after batch [.., endOffset]:
+ * `gold/<table>/partition=P/at=<endOffset+1>.parquet`. Rows carry `partition` and `asOfOffset`.
+ */
+export function goldSnapshotKey(table: string, partition: number, endOffset: number): string {
+  checkPartition(partition);
+  checkOffset('end offset', endOffset);
+  return `${goldTablePath(table)}/partition=${partition}/at=${padOffset(endOffset + 1)}.parquet`;
+}
+
+/** The partition's state before `offset` (DESIGN §4): `state/partition=P/at=<offset>.json`. */
+export function stateKey(partition: number, offset: number): string {
+  checkPartition(partition);
+  return `${statePrefix(partition)}at=${padOffset(offset)}.json`;
+}
+
+/** Prefix listing every checkpoint of a partition, oldest first. */
+export function statePrefix(partition: number): string {
+  checkPartition(partition);
+  return `${STATE_PATH}/partition=${partition}/`;
+}
+
+/** Marker written once the SMTP server accepted an alert: `alerts/sent/<alertId>`. */
+export function alertSentKey(alertId: string): string {
+  if (alertId.length === 0) throw new RangeError('alert id must not be empty');
+  return `${ALERT_SENT_PATH}/${encodeURIComponent(alertId)}`;
+}
+
+/** Prefix of a table's objects, with the trailing slash, for `LakeStore.list`. */
+export function tablePrefix(table: TableName): string {
+  return `${TABLE_PATHS[table]}/`;
+}
+
+export interface BatchRange {
+  partition: number;
+  start: number;
+  end: number;
+}
+
+const PART_NAME = /(?:^|\/)part-(\d+)-(\d+)-(\d+)\.parquet$/;
+const PARTITIONED_RANGE = /(?:^|\/)partition=(\d+)\/(\d+)-(\d+)\.(?:parquet|jsonl\.gz)$/;
+
+/** The batch a part, raw or quarantine key belongs to; undefined for any other key. */
+export function batchRangeOf(key: string): BatchRange | undefined {
+  const match = PART_NAME.exec(key) ?? PARTITIONED_RANGE.exec(key);
+  if (!match) return undefined;
+  return { partition: Number(match[1]), start: Number(match[2]), end: Number(match[3]) };
+}
+
+const STATE_NAME = /(?:^|\/)partition=(\d+)\/at=(\d+)\.(?:json|parquet)$/;
+
+/** Partition and offset of a checkpoint or customer-totals snapshot key; undefined otherwise. */
+export function atOffsetOf(key: string): { partition: number; offset: number } | undefined {
+  const match = STATE_NAME.exec(key);
+  if (!match) return undefined;
+  return { partition: Number(match[1]), offset: Number(match[2]) };
+}
+
+const KEY_SEGMENT_FORBIDDEN = new Set(['', '.', '..']);
+
+/** Rejects keys that could escape the lake root or mean different objects on S3 and on disk. */
+export function assertValidKey(key: string): void {
+  if (key.includes('\\') || key.includes('\0')) throw new RangeError(`lake key must not contain '\\' or NUL: ${JSON.stringify(key)}`);
+  for (const segment of key.split('/')) {
+    if (KEY_SEGMENT_FORBIDDEN.has(segment)) throw new RangeError(`lake key has an empty, '.' or '..' segment: ${JSON.stringify(key)}`);
+  }
+}
+
+/** Prefixes may end with '/', or be empty (the whole lake); otherwise the same rules as keys. */
+export function assertValidPrefix(prefix: string): void {
+  if (prefix === '') return;
+  assertValidKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix);
+}

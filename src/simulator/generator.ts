@@ -1,0 +1,729 @@
+// The pure order generator: a seeded, deterministic stream of CONTRACT §1 messages with labelled
+// anomalies. No I/O: the Kafka shell (simulate.ts) only ships what this produces. The thresholds
+// and margins below are what keep the truth file crisp; docs/truth-file.md explains each.
+import { haversineKm } from '../domain/geo.ts';
+import { ORDER_STATUSES, PAYMENT_STATUSES, type PaymentMethod } from '../domain/order.ts';
+import { HEADER_SCHEMA_VERSION } from '../kafka/client.ts';
+import { parseShippingAddress } from '../reference/address.ts';
+import { languageOfCountry, streetLine } from '../reference/customers.ts';
+import type { City } from '../reference/gazetteer.ts';
+import type { ShopReferenceData } from '../reference/index.ts';
+import { Random } from '../reference/prng.ts';
+import { PRODUCT_COUNT, PRODUCTS } from '../reference/products.ts';
+import type { Customer } from '../reference/types.ts';
+import { versionByShape } from '../schemas/registry.ts';
+import { paymentChoices, profileOf, shoppingPropensity, trafficShape, ZipfCustomers, type CustomerProfile } from './behaviour.ts';
+import { MinHeap } from './heap.ts';
+import { placePicker, type PlacePicker } from './places.ts';
+import { ANOMALY_TYPES, VALID_DEFECTS, isFraudType, type AnomalyType, type DefectType, type FraudType, type SimMessage, type TruthItem, type TruthRecord } from './types.ts';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+export const DEFAULT_START = '2026-11-24T00:00:00Z';
+export const DEFAULT_VERSION_MIX: Readonly<Record<1 | 2 | 3, number>> = { 1: 0.1, 2: 0.3, 3: 0.6 };
+export const DEFAULT_HEADERLESS_SHARE = 0.05;
+export const DEFAULT_ANOMALY_RATE = 0.02;
+/** Default event-time arrival rate per customer and hour (0.6 × customers orders per simulated hour). */
+export const DEFAULT_ORDERS_PER_CUSTOMER_HOUR = 0.6;
+
+/** A normal customer orders at most once per 15 minutes: ≤ 5 orders in any hour, never > 6 (velocity). */
+export const NORMAL_MIN_SPACING_MS = 15 * MINUTE_MS;
+/** A fraud pattern's customer has no other order within 65 minutes before or after it. */
+export const PATTERN_QUIET_MS = 65 * MINUTE_MS;
+/**
+ * Normal order totals stay within these multiples of the customer's budget, so no normal order is
+ * even 5× another (the value-spike rule's factor is 5 in config/fraud-rules.json, 8 in the brief).
+ */
+export const NORMAL_BAND = { min: 0.7, max: 1.5 } as const;
+/** High-value orders go to customers whose usual is high enough that 4,800 USD is < 5× any normal order. */
+export const HIGH_VALUE_USD = { threshold: 4000, min: 4050, max: 4800, minBudget: 1500 } as const;
+export const VALUE_SPIKE = { factor: 10, maxUsd: 3900, maxBudget: 200, minHistory: 5 } as const;
+export const QUANTITY_OUTLIER = { min: 20, max: 30, minBudget: 400 } as const;
+export const NORMAL_MAX_QUANTITY = 5;
+/**
+ * Future-dated orders come only from every 8th customer, and those customers never get an
+ * impossible-travel pattern: a detector that anchors travel on the customer's latest located
+ * order would otherwise measure the trip from a place dated weeks ahead.
+ */
+export const FUTURE_DATE_CUSTOMER_EVERY = 8;
+const isFutureDateCustomer = (id: number): boolean => id % FUTURE_DATE_CUSTOMER_EVERY === 0;
+
+export interface GeneratorOptions {
+  seed?: number | string;
+  /** Customers 1..N the simulated shop has (the pipeline's CUSTOMERS should be at least this). */
+  customers?: number;
+  /** Relative weights of the event versions. */
+  versions?: Partial<Record<1 | 2 | 3, number>>;
+  /** Share of messages sent without the schema-version header (detected by shape). */
+  headerlessShare?: number;
+  /** Share of messages that carry an anomaly, split evenly across `anomalyTypes`. */
+  anomalyRate?: number;
+  anomalyTypes?: readonly AnomalyType[];
+  /** Event time of the first order, ms since the epoch. */
+  startMs?: number;
+  /** Mean orders per simulated hour (shaped by the daily rhythm); default 0.6 × customers. */
+  eventRatePerHour?: number;
+  /** Shape the arrival rate by the hour of day (default true; off when event time should follow a constant send rate). */
+  dailyRhythm?: boolean;
+  /** Messages in the run, when known: patterns are then never cut short by the end. */
+  count?: number;
+}
+
+interface Ship {
+  city: City;
+  street: string;
+}
+
+interface LinePick {
+  n: number;
+  q: number;
+}
+
+interface OrderPlan {
+  customer: number;
+  ts: number;
+  lines: LinePick[];
+  paymentMethod: PaymentMethod;
+  /** Undefined: the customer's home address. */
+  ship?: Ship;
+  fraud: FraudType | null;
+  patternId: string | null;
+  defect: DefectType | null;
+}
+
+interface Pending {
+  ts: number;
+  order: number;
+  plan: OrderPlan;
+}
+
+export interface GeneratorStats {
+  sent: number;
+  valid: number;
+  invalid: number;
+  /** Messages per written version ("9" for unknown-version). */
+  perVersion: Record<string, number>;
+  headerless: number;
+  /** Messages per anomaly type. */
+  perAnomaly: Record<AnomalyType, number>;
+  /** Fraud instances per type (a velocity burst of 8 orders is one instance). */
+  fraudInstances: Record<FraudType, number>;
+  firstEventTs: number | null;
+  lastEventTs: number | null;
+}
+
+const MESSAGES = [
+  '', 'Please leave the parcel at the door', 'Gift wrap, please', 'Call me on arrival', 'Deliver after 6pm',
+  'Ring the bell twice', 'Fragile, handle with care', 'Happy birthday!', 'No plastic packaging please', 'Leave it with the neighbour if I am out',
+];
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const round8 = (x: number): number => Math.round(x * 1e8) / 1e8;
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+const utcHourOf = (ms: number): number => Math.floor(ms / HOUR_MS) % 24;
+const LINE_COUNT_WEIGHTS = [36, 28, 18, 11, 7];
+const QUANTITY_WEIGHTS = [70, 20, 7, 2, 1];
+const PAYMENT_STATUS_WEIGHTS = [85, 12, 3];
+const ORDER_STATUS_WEIGHTS = [60, 22, 13, 5];
+const RECENT_MESSAGES = 1000;
+const priceOf = (n: number): number => 5 + 5 * n;
+
+/** "YYYY-MM-DD HH:MM:SS" in UTC (how v1 and v2 wrote the order date), from an ISO string. */
+function legacyDateTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** ISO 8601 with an explicit offset: the wall time at `offsetHours` plus "+HH:00". */
+function isoWithOffset(ms: number, offsetHours: number): string {
+  if (offsetHours === 0) return new Date(ms).toISOString();
+  const local = new Date(ms + offsetHours * HOUR_MS).toISOString().slice(0, 23);
+  return `${local}${offsetHours < 0 ? '-' : '+'}${pad2(Math.abs(offsetHours))}:00`;
+}
+
+export function resolveVersionMix(versions: Partial<Record<1 | 2 | 3, number>> | undefined): [number, number, number] {
+  const mix = versions ?? DEFAULT_VERSION_MIX;
+  const weights: [number, number, number] = [mix[1] ?? 0, mix[2] ?? 0, mix[3] ?? 0];
+  if (weights.some((w) => !(w >= 0)) || weights.every((w) => w === 0)) throw new RangeError('version weights must be ≥ 0 and not all 0');
+  return weights;
+}
+
+/**
+ * Messages of one instance, labelled and in all (an impossible-travel pair labels only its second
+ * order), used to split the anomaly share by messages. Types not listed: one labelled message.
+ */
+const INSTANCE_SIZE: Partial<Record<AnomalyType, { labelled: number; total: number }>> = {
+  velocity: { labelled: 8.5, total: 8.5 },
+  'payment-hopping': { labelled: 3.3, total: 3.3 },
+  'impossible-travel': { labelled: 1, total: 2 },
+};
+
+export class OrderSimulator {
+  readonly customers: number;
+  readonly startMs: number;
+  private readonly count: number;
+  private readonly headerlessShare: number;
+  private readonly versionWeights: [number, number, number];
+  private readonly anomalyTypes: readonly AnomalyType[];
+  private readonly startProbability: number;
+  private readonly typeWeights: number[];
+  private readonly meanGapMs: number;
+  private readonly dailyRhythm: boolean;
+
+  private readonly rngClock: Random;
+  private readonly rngSlots: Random;
+  private readonly rngPick: Random;
+  private readonly rngOrder: Random;
+  private readonly rngWire: Random;
+  private readonly zipf: ZipfCustomers;
+  private readonly places: PlacePicker;
+
+  private readonly lastTs: Float64Array;
+  private readonly blockedUntil: Float64Array;
+  private readonly validCount: Uint32Array;
+  private readonly usdSum: Float64Array;
+  private readonly usdMax: Float64Array;
+  private readonly futureTs = new Map<number, number[]>();
+  private readonly profiles: (CustomerProfile | undefined)[];
+
+  private readonly pending = new MinHeap<Pending>((a, b) => a.ts < b.ts || (a.ts === b.ts && a.order < b.order));
+  private pendingOrder = 0;
+  private clock: number;
+  private slotTs: number | undefined;
+  private readonly recent: SimMessage[] = [];
+  private readonly instanceCounter: Record<string, number> = {};
+  readonly stats: GeneratorStats;
+
+  constructor(
+    private readonly reference: ShopReferenceData,
+    options: GeneratorOptions = {},
+  ) {
+    this.customers = options.customers ?? reference.customers.count;
+    if (!(this.customers >= 1) || this.customers > reference.customers.count) {
+      throw new RangeError(`customers must be within 1..${reference.customers.count} (the reference data's dimension)`);
+    }
+    this.startMs = options.startMs ?? Date.parse(DEFAULT_START);
+    this.count = options.count ?? Infinity;
+    this.headerlessShare = options.headerlessShare ?? DEFAULT_HEADERLESS_SHARE;
+    this.versionWeights = resolveVersionMix(options.versions);
+    this.anomalyTypes = options.anomalyTypes ?? ANOMALY_TYPES;
+    const rate = options.anomalyRate ?? DEFAULT_ANOMALY_RATE;
+    if (!(rate >= 0 && rate < 1)) throw new RangeError('anomaly rate must be in [0, 1)');
+    // Start each type in proportion to share / instance size, corrected for the extra messages
+    // multi-order patterns add, so that `rate` is the share of messages carrying an anomaly.
+    const types = this.anomalyTypes;
+    const size = (t: AnomalyType): { labelled: number; total: number } => INSTANCE_SIZE[t] ?? { labelled: 1, total: 1 };
+    const extra = types.reduce((sum, t) => sum + (size(t).total - 1) / size(t).labelled, 0) / Math.max(1, types.length);
+    const c = types.length === 0 ? 0 : rate / (1 - rate * extra);
+    this.typeWeights = types.map((t) => 1 / size(t).labelled);
+    this.startProbability = types.length === 0 ? 0 : (c / types.length) * this.typeWeights.reduce((a, b) => a + b, 0);
+    const perHour = options.eventRatePerHour ?? Math.max(60, DEFAULT_ORDERS_PER_CUSTOMER_HOUR * this.customers);
+    this.meanGapMs = HOUR_MS / perHour;
+    this.dailyRhythm = options.dailyRhythm ?? true;
+
+    const root = new Random(options.seed ?? 1);
+    this.rngClock = root.fork('clock');
+    this.rngSlots = root.fork('slots');
+    this.rngPick = root.fork('customers');
+    this.rngOrder = root.fork('orders');
+    this.rngWire = root.fork('wire');
+    this.zipf = new ZipfCustomers(this.customers, root.fork('zipf'));
+    this.places = placePicker(reference.gazetteer);
+
+    const n = this.customers + 1;
+    this.lastTs = new Float64Array(n).fill(-Infinity);
+    this.blockedUntil = new Float64Array(n).fill(-Infinity);
+    this.validCount = new Uint32Array(n);
+    this.usdSum = new Float64Array(n);
+    this.usdMax = new Float64Array(n);
+    this.profiles = new Array<CustomerProfile | undefined>(n);
+    this.clock = this.startMs;
+    this.stats = {
+      sent: 0,
+      valid: 0,
+      invalid: 0,
+      perVersion: {},
+      headerless: 0,
+      perAnomaly: Object.fromEntries(ANOMALY_TYPES.map((t) => [t, 0])) as Record<AnomalyType, number>,
+      fraudInstances: Object.fromEntries(ANOMALY_TYPES.filter(isFraudType).map((t) => [t, 0])) as Record<FraudType, number>,
+      firstEventTs: null,
+      lastEventTs: null,
+    };
+  }
+
+  /** The event clock: the time of the latest slot (ms since the epoch). */
+  get eventClockMs(): number {
+    return this.clock;
+  }
+
+  /** Pattern orders already decided but not yet emitted. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** The next message, or undefined once `count` messages were produced. */
+  next(): SimMessage | undefined {
+    const remaining = this.count - this.stats.sent;
+    if (remaining <= 0) return undefined;
+    const top = this.pending.peek();
+    if (top && (remaining <= this.pending.size || top.ts <= this.nextSlotTs())) {
+      this.pending.pop();
+      this.clock = Math.max(this.clock, top.ts);
+      return this.emit(top.plan);
+    }
+    return this.emitSlot(this.nextSlotTs());
+  }
+
+  /** Emits every scheduled pattern order (for runs that end on a deadline), so no pattern is cut short. */
+  drain(): SimMessage[] {
+    const out: SimMessage[] = [];
+    for (let p = this.pending.pop(); p; p = this.pending.pop()) {
+      this.clock = Math.max(this.clock, p.ts);
+      out.push(this.emit(p.plan));
+    }
+    return out;
+  }
+
+  // ---- the clock and the slots --------------------------------------------------------------
+
+  private nextSlotTs(): number {
+    if (this.slotTs === undefined) {
+      const shape = this.dailyRhythm ? trafficShape(utcHourOf(this.clock)) : 1;
+      this.slotTs = this.clock + Math.round(this.rngClock.exponential(this.meanGapMs / shape));
+    }
+    return this.slotTs;
+  }
+
+  private emitSlot(ts: number): SimMessage {
+    this.slotTs = undefined;
+    this.clock = ts;
+    // Room left after this message for the rest of a pattern started now.
+    const room = this.count - this.stats.sent - 1 - this.pending.size;
+    if (this.startProbability > 0 && this.rngSlots.float() < this.startProbability) {
+      const type = this.anomalyTypes[this.rngSlots.weightedIndex(this.typeWeights)]!;
+      const message = this.startAnomaly(type, ts, room);
+      if (message) return message;
+    }
+    return this.emitNormal(ts, null);
+  }
+
+  // ---- customers ------------------------------------------------------------------------------
+
+  private customer(id: number): Customer {
+    return this.reference.customers.byNumber(id);
+  }
+
+  private profile(id: number): CustomerProfile {
+    let p = this.profiles[id];
+    if (!p) this.profiles[id] = p = profileOf(this.customer(id));
+    return p;
+  }
+
+  private canOrderNormally(id: number, ts: number): boolean {
+    return this.lastTs[id]! + NORMAL_MIN_SPACING_MS <= ts && this.blockedUntil[id]! <= ts;
+  }
+
+  private isQuiet(id: number, start: number, end: number): boolean {
+    if (this.lastTs[id]! + PATTERN_QUIET_MS > start || this.blockedUntil[id]! > start) return false;
+    const future = this.futureTs.get(id);
+    return !future || future.every((t) => t < start - PATTERN_QUIET_MS || t > end + PATTERN_QUIET_MS);
+  }
+
+  /** A customer for a normal order at `ts`, Zipf-weighted and shaped by the local hour; may move `ts` on. */
+  private pickNormalCustomer(ts: number, only: (id: number) => boolean = () => true): { id: number; ts: number } {
+    for (let at = ts; ; at += MINUTE_MS) {
+      const hour = utcHourOf(at);
+      for (let attempt = 0; attempt < 48; attempt++) {
+        const id = this.zipf.draw(this.rngPick);
+        if (only(id) && this.canOrderNormally(id, at) && this.rngPick.float() < shoppingPropensity(this.profile(id), hour)) return { id, ts: at };
+      }
+      const id = this.scan((c) => only(c) && this.canOrderNormally(c, at));
+      if (id !== undefined) return { id, ts: at };
+    }
+  }
+
+  /** A customer for a pattern spanning [start, end] with nothing else within the quiet margin. */
+  private pickPatternCustomer(start: number, end: number, fits: (id: number) => boolean): number | undefined {
+    const ok = (id: number): boolean => this.isQuiet(id, start, end) && fits(id);
+    for (let attempt = 0; attempt < 64; attempt++) {
+      const id = this.zipf.draw(this.rngPick);
+      if (ok(id)) return id;
+    }
+    return this.scan(ok);
+  }
+
+  private scan(ok: (id: number) => boolean): number | undefined {
+    const n = this.customers;
+    const from = this.rngPick.int(0, n - 1);
+    const limit = Math.min(n, 20_000);
+    for (let k = 0; k < limit; k++) {
+      const id = ((from + k) % n) + 1;
+      if (ok(id)) return id;
+    }
+    return undefined;
+  }
+
+  // ---- baskets --------------------------------------------------------------------------------
+
+  /** Lines whose total lands in [minUsd, maxUsd], aiming at `targetUsd`; undefined if none found. */
+  private basket(targetUsd: number, minUsd: number, maxUsd: number, maxQuantity = NORMAL_MAX_QUANTITY): LinePick[] | undefined {
+    const r = this.rngOrder;
+    for (let attempt = 0; attempt < 24; attempt++) {
+      let lines = 1 + r.weightedIndex(LINE_COUNT_WEIGHTS);
+      lines = Math.min(5, Math.max(lines, Math.ceil(targetUsd / 1300)));
+      if (targetUsd / lines < 12) lines = Math.max(1, Math.floor(targetUsd / 12));
+      const shares = Array.from({ length: lines }, () => r.between(0.5, 1.5));
+      const shareSum = shares.reduce((a, b) => a + b, 0);
+      const used = new Set<number>();
+      const picks: LinePick[] = [];
+      let total = 0;
+      for (const share of shares) {
+        const value = (targetUsd * share) / shareSum;
+        let q = 1 + r.weightedIndex(QUANTITY_WEIGHTS);
+        while (value / q > priceOf(PRODUCT_COUNT) && q < maxQuantity) q++;
+        while (q > 1 && value / q < priceOf(1)) q--;
+        let n = Math.round(value / q / 5 - 1) + r.int(-2, 2);
+        n = Math.min(PRODUCT_COUNT, Math.max(1, n));
+        for (let step = 1; used.has(n); step++) n = Math.min(PRODUCT_COUNT, Math.max(1, n + (step % 2 === 0 ? step : -step)));
+        used.add(n);
+        picks.push({ n, q });
+        total += q * priceOf(n);
+      }
+      if (total >= minUsd && total <= maxUsd) return picks;
+    }
+    return undefined;
+  }
+
+  private normalBasket(id: number, ts: number): LinePick[] {
+    const budget = this.profile(id).budgetUsd;
+    // Evenings bring slightly bigger baskets; the band keeps every normal order unremarkable.
+    const local = (utcHourOf(ts) + this.profile(id).utcOffsetHours + 24) % 24;
+    const mood = local >= 18 && local < 23 ? 1.1 : 1;
+    return (
+      this.basket(budget * this.rngOrder.between(0.75, 1.3) * mood, budget * NORMAL_BAND.min, budget * NORMAL_BAND.max) ??
+      this.basket(budget, budget * NORMAL_BAND.min, budget * NORMAL_BAND.max) ?? [{ n: Math.max(1, Math.min(PRODUCT_COUNT, Math.round(budget / 5 - 1))), q: 1 }]
+    );
+  }
+
+  private usualPayment(id: number): PaymentMethod {
+    const p = this.profile(id);
+    return this.rngOrder.chance(0.85) ? p.preferredPayment : p.secondaryPayment;
+  }
+
+  /** Normal shipping: home, or (10%) another city of the same country within 250 km. */
+  private normalShip(id: number): Ship | undefined {
+    if (!this.rngOrder.chance(0.1)) return undefined;
+    const c = this.customer(id);
+    const near = this.places.nearCities(c);
+    if (near.length === 0) return undefined;
+    return { city: this.rngOrder.pick(near), street: streetLine(this.rngOrder, languageOfCountry(c.homeCountry)) };
+  }
+
+  // ---- normal orders and anomalies ------------------------------------------------------------
+
+  private emitNormal(slotTs: number, defect: DefectType | null): SimMessage {
+    const { id, ts } = this.pickNormalCustomer(slotTs, defect === 'future-date' ? isFutureDateCustomer : undefined);
+    this.clock = Math.max(this.clock, ts);
+    const plan: OrderPlan = { customer: id, ts, lines: this.normalBasket(id, ts), paymentMethod: this.usualPayment(id), ship: this.normalShip(id), fraud: null, patternId: null, defect };
+    if (defect === 'future-date') plan.ts = ts + DAY_MS + HOUR_MS + Math.round(this.rngOrder.between(0, 29 * DAY_MS));
+    const message = this.emit(plan);
+    if (defect === null && message.truth.valid) {
+      // A ring of the latest valid normal messages, the pool duplicates are drawn from.
+      if (this.recent.length < RECENT_MESSAGES) this.recent.push(message);
+      else this.recent[this.stats.sent % RECENT_MESSAGES] = message;
+    }
+    return message;
+  }
+
+  private newPattern(type: FraudType): string {
+    const n = (this.instanceCounter[type] = (this.instanceCounter[type] ?? 0) + 1);
+    this.stats.fraudInstances[type]++;
+    return `${type}-${n}`;
+  }
+
+  private schedule(plan: OrderPlan): void {
+    this.pending.push({ ts: plan.ts, order: this.pendingOrder++, plan });
+  }
+
+  private block(id: number, lastTs: number): void {
+    this.blockedUntil[id] = lastTs + PATTERN_QUIET_MS;
+  }
+
+  /** Starts an anomaly at slot time `ts`; undefined when no customer fits it now (a normal order goes out instead). */
+  private startAnomaly(type: AnomalyType, ts: number, room: number): SimMessage | undefined {
+    const r = this.rngOrder;
+    switch (type) {
+      case 'velocity': {
+        const n = r.int(7, 10);
+        if (room < n - 1) return undefined;
+        const span = Math.round(r.between(20, 50)) * MINUTE_MS;
+        const id = this.pickPatternCustomer(ts, ts + span, () => true);
+        if (id === undefined) return undefined;
+        const offsets = Array.from({ length: n - 2 }, () => Math.round(r.between(1, span / 1000 - 1)) * 1000).sort((a, b) => a - b);
+        offsets.push(span);
+        const patternId = this.newPattern(type);
+        const method = this.profile(id).preferredPayment;
+        for (const offset of offsets) {
+          this.schedule({ customer: id, ts: ts + offset, lines: this.normalBasket(id, ts + offset), paymentMethod: method, fraud: type, patternId, defect: null });
+        }
+        this.block(id, ts + span);
+        return this.emit({ customer: id, ts, lines: this.normalBasket(id, ts), paymentMethod: method, fraud: type, patternId, defect: null });
+      }
+      case 'payment-hopping': {
+        const n = r.chance(0.7) ? 3 : 4;
+        if (room < n - 1) return undefined;
+        const span = Math.round(r.between(3, 9) * 60) * 1000;
+        const id = this.pickPatternCustomer(ts, ts + span, () => true);
+        if (id === undefined) return undefined;
+        const profile = this.profile(id);
+        const others = r.shuffled(paymentChoices(this.customer(id).homeCountry).map(([m]) => m).filter((m) => m !== profile.preferredPayment));
+        const methods = [profile.preferredPayment, ...others.slice(0, n - 1)];
+        const patternId = this.newPattern(type);
+        for (let k = 1; k < n; k++) {
+          const at = k === n - 1 ? ts + span : ts + Math.round((span * k) / (n - 1) + r.between(-20_000, 20_000));
+          this.schedule({ customer: id, ts: at, lines: this.normalBasket(id, at), paymentMethod: methods[k]!, fraud: type, patternId, defect: null });
+        }
+        this.block(id, ts + span);
+        return this.emit({ customer: id, ts, lines: this.normalBasket(id, ts), paymentMethod: methods[0]!, fraud: type, patternId, defect: null });
+      }
+      case 'impossible-travel': {
+        if (room < 1) return undefined;
+        const id = this.pickPatternCustomer(ts, ts + HOUR_MS, (c) => !isFutureDateCustomer(c) && this.places.farCities(this.customer(c)).length > 0);
+        if (id === undefined) return undefined;
+        const c = this.customer(id);
+        const far = r.pick(this.places.farCities(c));
+        const km = this.places.distanceKm(c, far);
+        // At most 55 minutes and at most 75% of the time a 900 km/h flight would need.
+        const gapMs = Math.round(r.between(5 * MINUTE_MS, Math.min(55 * MINUTE_MS, 0.75 * (km / 900) * HOUR_MS)));
+        const patternId = this.newPattern(type);
+        const method = this.profile(id).preferredPayment;
+        const ship = { city: far, street: streetLine(r, languageOfCountry(far.country)) };
+        this.schedule({ customer: id, ts: ts + gapMs, lines: this.normalBasket(id, ts + gapMs), paymentMethod: method, ship, fraud: type, patternId, defect: null });
+        this.block(id, ts + gapMs);
+        // The first order, at home, is the trip's unremarkable start: it shares the patternId but
+        // carries no label. Only the order that completes the impossible trip is labelled.
+        return this.emit({ customer: id, ts, lines: this.normalBasket(id, ts), paymentMethod: method, fraud: null, patternId, defect: null });
+      }
+      case 'foreign-shipping': {
+        const id = this.pickPatternCustomer(ts, ts, (c) => this.places.foreignCities(this.customer(c)).length > 0);
+        if (id === undefined) return undefined;
+        const city = r.pick(this.places.foreignCities(this.customer(id)));
+        this.block(id, ts);
+        return this.emit({ customer: id, ts, lines: this.normalBasket(id, ts), paymentMethod: this.usualPayment(id), ship: { city, street: streetLine(r, languageOfCountry(city.country)) }, fraud: type, patternId: this.newPattern(type), defect: null });
+      }
+      case 'high-value': {
+        const id = this.pickPatternCustomer(ts, ts, (c) => this.profile(c).budgetUsd >= HIGH_VALUE_USD.minBudget);
+        if (id === undefined) return undefined;
+        const lines = this.basket(r.between(4200, 4700), HIGH_VALUE_USD.min, HIGH_VALUE_USD.max);
+        if (!lines) return undefined;
+        this.block(id, ts);
+        return this.emit({ customer: id, ts, lines, paymentMethod: this.usualPayment(id), fraud: type, patternId: this.newPattern(type), defect: null });
+      }
+      case 'value-spike': {
+        const spikeFloor = (c: number): number => VALUE_SPIKE.factor * Math.max(this.usdSum[c]! / this.validCount[c]!, this.usdMax[c]!);
+        const id = this.pickPatternCustomer(ts, ts, (c) => this.validCount[c]! >= VALUE_SPIKE.minHistory && this.profile(c).budgetUsd <= VALUE_SPIKE.maxBudget && spikeFloor(c) <= VALUE_SPIKE.maxUsd / 1.3);
+        if (id === undefined) return undefined;
+        const floor = spikeFloor(id);
+        const lines = this.basket(floor * r.between(1.05, 1.25), floor, Math.min(VALUE_SPIKE.maxUsd, floor * 1.3));
+        if (!lines) return undefined;
+        this.block(id, ts);
+        return this.emit({ customer: id, ts, lines, paymentMethod: this.usualPayment(id), fraud: type, patternId: this.newPattern(type), defect: null });
+      }
+      case 'quantity-outlier': {
+        const id = this.pickPatternCustomer(ts, ts, (c) => this.profile(c).budgetUsd >= QUANTITY_OUTLIER.minBudget);
+        if (id === undefined) return undefined;
+        // The outlier line is priced so the order's value stays within the customer's normal band:
+        // a quantity outlier must not also look like a value anomaly (or drag the usual down).
+        const budget = this.profile(id).budgetUsd;
+        const q = r.int(QUANTITY_OUTLIER.min, QUANTITY_OUTLIER.max);
+        const fitting = Array.from({ length: PRODUCT_COUNT }, (_, i) => i + 1).filter((n) => q * priceOf(n) >= budget * NORMAL_BAND.min && q * priceOf(n) <= budget * NORMAL_BAND.max);
+        if (fitting.length === 0) return undefined;
+        const lines: LinePick[] = [{ n: r.pick(fitting), q }];
+        this.block(id, ts);
+        return this.emit({ customer: id, ts, lines, paymentMethod: this.usualPayment(id), fraud: type, patternId: this.newPattern(type), defect: null });
+      }
+      case 'duplicate-order': {
+        if (this.recent.length === 0) return undefined;
+        const original = this.recent[r.int(0, this.recent.length - 1)]!;
+        return this.record({
+          key: original.key,
+          value: original.value,
+          headers: { ...original.headers },
+          truth: { ...original.truth, seq: this.stats.sent, defect: 'duplicate-order', fraud: [], patternId: null, duplicateOf: original.truth.seq },
+        });
+      }
+      case 'future-date':
+        if (this.customers < FUTURE_DATE_CUSTOMER_EVERY) return undefined;
+        return this.emitNormal(ts, type);
+      default:
+        return this.emitNormal(ts, type);
+    }
+  }
+
+  // ---- the wire ---------------------------------------------------------------------------------
+
+  private emit(plan: OrderPlan): SimMessage {
+    const w = this.rngWire;
+    const customer = this.customer(plan.customer);
+    const profile = this.profile(plan.customer);
+    const defect = plan.defect;
+    const version = defect === 'unknown-version' ? 3 : 1 + w.weightedIndex(this.versionWeights);
+    const headerSent = defect === 'unknown-version' || !w.chance(this.headerlessShare);
+    const orderId = w.uuid();
+    // v1/v2 dates carry whole seconds, so that is the event time the pipeline will see.
+    const ts = version === 3 ? plan.ts : Math.floor(plan.ts / 1000) * 1000;
+    const iso = new Date(ts).toISOString();
+    const date = iso.slice(0, 10);
+
+    const items: TruthItem[] = plan.lines.map(({ n, q }) => {
+      const product = PRODUCTS[n - 1]!;
+      return { productId: product.productId, quantity: q, unitPriceUsd: product.unitPriceUsd, lineUsd: q * product.unitPriceUsd, category: product.category };
+    });
+    const listUsd = items.reduce((sum, i) => sum + (i.lineUsd ?? 0), 0);
+    const usdPerUnit = this.reference.usdPerUnit(plan.paymentMethod, date);
+    const totalAmount = usdPerUnit === 1 ? round2(listUsd) : round8(listUsd / usdPerUnit);
+    const usdTotal = round2(totalAmount * usdPerUnit);
+
+    let shippingAddress: string;
+    let shipCity: string | null;
+    let shipCountry: string | null;
+    let shipKm: number | null;
+    if (plan.ship) {
+      shippingAddress = `${plan.ship.street}, ${plan.ship.city.city}, ${plan.ship.city.country}`;
+      shipCity = plan.ship.city.city;
+      shipCountry = plan.ship.city.country;
+      shipKm = Math.round(haversineKm({ lat: customer.homeLat, lon: customer.homeLon }, plan.ship.city) * 10) / 10;
+    } else if (version === 1 && plan.patternId === null && w.chance(0.4)) {
+      // Older events may hold only the street (CONTRACT §1).
+      shippingAddress = parseShippingAddress(customer.homeAddress).street;
+      shipCity = shipCountry = shipKm = null;
+    } else {
+      shippingAddress = customer.homeAddress;
+      shipCity = customer.homeCity;
+      shipCountry = customer.homeCountry;
+      shipKm = 0;
+    }
+
+    const paymentStatus = PAYMENT_STATUSES[w.weightedIndex(PAYMENT_STATUS_WEIGHTS)]!;
+    const orderStatus = ORDER_STATUSES[w.weightedIndex(ORDER_STATUS_WEIGHTS)]!;
+    const withMessage = version === 2 ? w.chance(0.7) : version === 3 ? w.chance(0.9) : false;
+    const message = withMessage ? w.pick(MESSAGES) : undefined;
+
+    const event: Record<string, unknown> = { orderId };
+    if (version === 3) {
+      event.orderDate = w.chance(0.25) ? isoWithOffset(ts, profile.utcOffsetHours) : iso;
+      event.dateOrder = date;
+    } else {
+      event.orderDate = legacyDateTime(iso);
+    }
+    event.customerId = customer.customerId;
+    event.shippingAddress = shippingAddress;
+    event.totalAmount = totalAmount;
+    event.items = items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
+    event.paymentMethod = plan.paymentMethod;
+    event.paymentStatus = paymentStatus;
+    event.orderStatus = orderStatus;
+    if (message !== undefined) event.message = message;
+
+    let value: string | undefined;
+    switch (defect) {
+      case 'missing-field': {
+        const required = Object.keys(event).filter((k) => k !== 'message');
+        delete event[w.pick(required)];
+        break;
+      }
+      case 'wrong-type': {
+        const variant = w.int(0, 3);
+        if (variant === 0) event.totalAmount = String(totalAmount);
+        else if (variant === 1) event.customerId = Number(customer.customerId);
+        else if (variant === 2) (event.items as { quantity: unknown }[])[0]!.quantity = String(items[0]!.quantity);
+        else event.orderDate = ts;
+        break;
+      }
+      case 'negative-amount':
+        event.totalAmount = -totalAmount;
+        break;
+      case 'empty-items':
+        event.items = [];
+        break;
+      case 'unknown-product': {
+        const k = w.int(0, items.length - 1);
+        const unknown = `P${w.int(101, 999)}`;
+        (event.items as { productId: string }[])[k]!.productId = unknown;
+        items[k] = { productId: unknown, quantity: items[k]!.quantity, unitPriceUsd: null, lineUsd: null, category: null };
+        break;
+      }
+      case 'malformed-json': {
+        const text = JSON.stringify(event);
+        value = w.chance(0.7) ? text.slice(0, w.int(1, text.length - 2)) : `${text.slice(0, -1)},}`;
+        break;
+      }
+      default:
+        break;
+    }
+    value ??= JSON.stringify(event);
+
+    const valid = defect === null || VALID_DEFECTS.has(defect);
+    const headerVersion = defect === 'unknown-version' ? 9 : version;
+    const schemaVersion = defect === 'unknown-version' ? null : headerSent ? version : defect === 'malformed-json' ? null : versionByShape(event);
+    const truth: TruthRecord = {
+      seq: this.stats.sent,
+      key: customer.customerId,
+      version: headerVersion,
+      headerSent,
+      schemaVersion,
+      orderId,
+      valid,
+      defect,
+      fraud: plan.fraud ? [plan.fraud] : [],
+      patternId: plan.patternId,
+      customerId: customer.customerId,
+      orderTs: ts,
+      orderDate: date,
+      paymentMethod: plan.paymentMethod,
+      paymentStatus,
+      orderStatus,
+      totalAmount,
+      usdTotal,
+      items,
+      shipCity,
+      shipCountry,
+      shipKm,
+      duplicateOf: null,
+    };
+
+    const id = plan.customer;
+    if (defect === 'future-date') {
+      const list = this.futureTs.get(id) ?? [];
+      list.push(ts);
+      this.futureTs.set(id, list);
+    } else {
+      this.lastTs[id] = Math.max(this.lastTs[id]!, plan.ts);
+    }
+    if (valid) {
+      this.validCount[id]!++;
+      this.usdSum[id] = this.usdSum[id]! + usdTotal;
+      this.usdMax[id] = Math.max(this.usdMax[id]!, usdTotal);
+    }
+
+    return this.record({ key: customer.customerId, value, headers: headerSent ? { [HEADER_SCHEMA_VERSION]: String(headerVersion) } : {}, truth });
+  }
+
+  private record(message: SimMessage): SimMessage {
+    const s = this.stats;
+    const t = message.truth;
+    s.sent++;
+    if (t.valid) s.valid++;
+    else s.invalid++;
+    s.perVersion[t.version] = (s.perVersion[t.version] ?? 0) + 1;
+    if (!t.headerSent) s.headerless++;
+    if (t.defect) s.perAnomaly[t.defect]++;
+    for (const f of t.fraud) s.perAnomaly[f]++;
+    if (t.defect !== 'duplicate-order' && t.defect !== 'future-date') {
+      s.firstEventTs ??= t.orderTs;
+      s.lastEventTs = Math.max(s.lastEventTs ?? t.orderTs, t.orderTs);
+    }
+    return message;
+  }
+}

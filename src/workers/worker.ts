@@ -1,0 +1,54 @@
+// The Temporal worker: batch workflows and their activities on one task queue.
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Config } from '../config.ts';
+import { createActivities } from '../activities/index.ts';
+import { connectActivityDeps } from '../activities/deps.ts';
+import type { Logger } from '../logger.ts';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+/** The SDK's own metrics (task latencies, slots, polls) on their own Prometheus port. */
+function installRuntime(config: Config): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.WORKER_SDK_METRICS_PORT}` } } },
+  });
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has shut down. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
+  installRuntime(config);
+  const deps = await connectActivityDeps(config, log);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities(deps),
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    bundlerOptions: { ignoreModules: [] },
+  });
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await deps.close();
+  });
+  return {
+    worker,
+    done,
+    async stop() {
+      worker.shutdown();
+      await done;
+    },
+  };
+}

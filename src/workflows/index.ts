@@ -1,0 +1,2 @@
+// The worker's workflowsPath: every workflow the worker serves.
+export { processOrderBatch } from './process-order-batch.ts';

@@ -1,0 +1,121 @@
+// One workflow per batch (DESIGN §2). Deterministic: all I/O is in activities, and every
+// activity writes under keys derived from the batch, so retries and re-runs are harmless.
+import {
+  condition,
+  defineSignal,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { SA } from '../temporal/search-attributes.ts';
+import {
+  batchWorkflowId,
+  CHECKPOINT_READY_SIGNAL,
+  type BatchInput,
+  type BatchRef,
+  type BatchResult,
+} from './types.ts';
+
+const RETRY = {
+  initialInterval: '200ms',
+  backoffCoefficient: 2,
+  maximumInterval: '10s',
+  // Bad data can never succeed on retry; everything else (S3, SMTP, Kafka hiccups) may.
+  nonRetryableErrorTypes: ['CorruptBatch', 'InjectedFault', 'InvalidConfiguration'],
+};
+
+const stages = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '30s',
+  retry: RETRY,
+});
+
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: RETRY,
+});
+
+export const checkpointReady = defineSignal(CHECKPOINT_READY_SIGNAL);
+
+/** How long to sleep between checkpoint checks when no signal arrives (a safety net). */
+const RECHECK_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000];
+
+export async function processOrderBatch(input: BatchInput): Promise<BatchResult> {
+  const batchId = batchWorkflowId(input.partition, input.startOffset);
+  const ref: BatchRef = { partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, batchId };
+  let predecessorDone = false;
+  setHandler(checkpointReady, () => {
+    predecessorDone = true;
+  });
+
+  // 1. Wait for the partition's state before this batch (DESIGN §4).
+  let blocked = false;
+  for (let attempt = 0; ; attempt++) {
+    predecessorDone = false;
+    const status = await quick.checkpointStatus({ ...ref, firstBatch: input.firstBatch });
+    if (status.ready) break;
+    // Say who holds us back once we have waited a while (not on every short wait for a busy predecessor).
+    if (attempt === 4 || (attempt > 4 && attempt % 10 === 0)) {
+      if (status.blockedBy && !blocked) {
+        upsertSearchAttributes([{ key: SA.BlockedBy, value: status.blockedBy }]);
+        blocked = true;
+      }
+      log.info('batch waits for its predecessor', { batchId, blockedBy: status.blockedBy ?? 'unknown' });
+    }
+    await condition(() => predecessorDone, RECHECK_MS[Math.min(attempt, RECHECK_MS.length - 1)]!);
+  }
+  if (blocked) upsertSearchAttributes([{ key: SA.BlockedBy, value: null }]);
+
+  // 2. Ingest raw → bronze + quarantine + DLQ; 3. enrich bronze → silver.
+  const ingest = await stages.ingestBatch({ ...ref, rawKey: input.rawKey });
+  const enrich = await stages.enrichBatch({ ...ref, bronzeKeys: ingest.bronzeKeys });
+  upsertSearchAttributes([{ key: SA.OrderCount, value: enrich.orderCount }]);
+
+  // 4. Gold, fraud and quality read the same inputs and write disjoint keys: run them together.
+  const silver = { ...ref, silverKeys: enrich.silverKeys, itemKeys: enrich.itemKeys, batchDate: input.batchDate };
+  const [gold, fraud, quality] = await Promise.all([
+    stages.aggregateBatch(silver),
+    stages.detectFraud(silver),
+    stages.checkBatchQuality({ ...silver, bronzeKeys: ingest.bronzeKeys, quarantineKey: ingest.quarantineKey }),
+  ]);
+  upsertSearchAttributes([
+    { key: SA.FraudCount, value: fraud.alertIds.length },
+    { key: SA.DqIssueCount, value: quality.breachedChecks.length },
+  ]);
+
+  // 5. The next batch may start as soon as the state after this one exists.
+  await stages.writeCheckpoint(silver);
+  await wakeSuccessor(input.partition, input.endOffset + 1);
+
+  // 6. Alerts last: a mail is the one effect that cannot be taken back.
+  const alerts =
+    fraud.alertIds.length + quality.breachedChecks.length > 0
+      ? await stages.sendAlerts({ ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys })
+      : { sent: 0, alreadySent: 0 };
+
+  const lakeKeys = [...ingest.bronzeKeys, ...(ingest.quarantineKey ? [ingest.quarantineKey] : []), ...enrich.silverKeys, ...enrich.itemKeys, ...gold.keys, ...fraud.keys, ...quality.keys];
+  upsertMemo({ lakeKeys });
+  return {
+    batchId,
+    orderCount: enrich.orderCount,
+    invalidCount: ingest.invalidCount,
+    duplicateCount: ingest.duplicateCount,
+    fraudCount: fraud.alertIds.length,
+    dqIssueCount: quality.breachedChecks.length,
+    alertsSent: alerts.sent,
+    lakeKeys,
+  };
+}
+
+/** Tells the batch that starts right after this one that its checkpoint exists, if it is running. */
+async function wakeSuccessor(partition: number, nextStart: number): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(batchWorkflowId(partition, nextStart)).signal(checkpointReady);
+  } catch {
+    // Not started yet (it will find the checkpoint on its own) or already finished: nothing to do.
+  }
+}

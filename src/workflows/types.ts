@@ -1,0 +1,86 @@
+// Inputs and outputs shared by workflows, activities, the bridge and the CLI.
+// Plain data only: workflows carry keys, offsets and counts, never orders (claim check).
+
+/** A slice of one partition: offsets start..end inclusive. Its id is `orders-<partition>-<start>`. */
+export interface BatchInput {
+  partition: number;
+  startOffset: number;
+  endOffset: number;
+  /** The raw zone object holding the batch's records as they arrived. */
+  rawKey: string;
+  recordCount: number;
+  /** True only for the first batch ever of a partition: it starts from empty state. */
+  firstBatch: boolean;
+  /** UTC date of the first record's Kafka timestamp, YYYY-MM-DD. */
+  batchDate: string;
+}
+
+export interface BatchRef {
+  partition: number;
+  startOffset: number;
+  endOffset: number;
+  batchId: string;
+}
+
+export interface CheckpointStatus {
+  ready: boolean;
+  /** Workflow id of the batch that ends just before this one, when it is known. */
+  blockedBy?: string;
+}
+
+export interface IngestResult {
+  validCount: number;
+  invalidCount: number;
+  duplicateCount: number;
+  bronzeKeys: string[];
+  quarantineKey?: string;
+  orderDates: string[];
+}
+
+export interface EnrichResult {
+  orderCount: number;
+  itemCount: number;
+  unresolvedAddressCount: number;
+  silverKeys: string[];
+  itemKeys: string[];
+}
+
+export interface GoldResult {
+  keys: string[];
+}
+
+export interface FraudResult {
+  alertIds: string[];
+  keys: string[];
+}
+
+export interface QualityResult {
+  breachedChecks: string[];
+  keys: string[];
+}
+
+export interface AlertResult {
+  sent: number;
+  alreadySent: number;
+}
+
+export interface BatchResult {
+  batchId: string;
+  orderCount: number;
+  invalidCount: number;
+  duplicateCount: number;
+  fraudCount: number;
+  dqIssueCount: number;
+  alertsSent: number;
+  lakeKeys: string[];
+}
+
+export const batchWorkflowId = (partition: number, startOffset: number): string => `orders-${partition}-${startOffset}`;
+
+export function parseBatchWorkflowId(id: string): { partition: number; startOffset: number } | undefined {
+  const m = /^orders-(\d+)-(\d+)$/.exec(id);
+  return m ? { partition: Number(m[1]), startOffset: Number(m[2]) } : undefined;
+}
+
+/** Signal a batch sends its successor once the successor's checkpoint exists. */
+export const CHECKPOINT_READY_SIGNAL = 'checkpointReady';

@@ -1,0 +1,68 @@
+// Runs `orders <verb>` as real child processes, so tests can SIGKILL and restart them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'logs');
+
+export class OrdersProcess {
+  private child: ChildProcess | undefined;
+  private exits: { code: number | null; signal: NodeJS.Signals | null; killedByTest: boolean }[] = [];
+  private killing = false;
+
+  constructor(
+    readonly name: string,
+    private readonly args: string[],
+    private readonly env: Record<string, string>,
+  ) {}
+
+  start(): void {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const log = createWriteStream(path.join(ARTIFACTS, `${this.name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...this.args], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    const killedByTest = (): boolean => this.killing;
+    child.once('exit', (code, signal) => {
+      this.exits.push({ code, signal, killedByTest: killedByTest() });
+      this.killing = false;
+    });
+    this.child = child;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Exits the test did not cause: crashes. */
+  get crashes(): number {
+    return this.exits.filter((e) => !e.killedByTest).length;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    this.killing = true;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill('SIGKILL');
+    this.start();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    const child = this.child!;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await this.kill('SIGTERM');
+    clearTimeout(timer);
+  }
+}
