@@ -57,7 +57,7 @@ export async function runProducerBench(options: ProducerBenchOptions = {}): Prom
   const runOn = async (topic: string, run: Parameters<typeof simulate>[0]): Promise<SimulationSummary> => {
     const sink = await connectKafkaSink(config, topic);
     try {
-      return await simulate({ ...run, topic }, { sink, reference });
+      return await simulate({ ...run, topic }, { sink, reference, generateInWorker: true });
     } finally {
       await sink.close();
     }

@@ -27,7 +27,8 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
 
 /** The batch that ends right before this one, found through its search attributes. */
 async function findPredecessor(deps: ActivityDeps, ref: BatchRef): Promise<string | undefined> {
-  const query = `\`${SA.Partition.name}\` = ${ref.partition} AND ${SA.EndOffset.name} = ${ref.startOffset - 1}`;
+  // `Partition` is an SQL keyword: quoted. The id prefix keeps other topics' batches out.
+  const query = `WorkflowId STARTS_WITH "${ref.topic}-${ref.partition}-" AND \`${SA.Partition.name}\` = ${ref.partition} AND ${SA.EndOffset.name} = ${ref.startOffset - 1}`;
   for await (const execution of deps.temporal.workflow.list({ query, pageSize: 1 })) {
     return execution.workflowId;
   }

@@ -45,7 +45,6 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   let verified = new Set<number>(); // partitions whose next start was checked against Temporal
   const chains = new Map<number, Promise<void>>();
   let open = 0;
-  let paused = false;
   let stopping = false;
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
@@ -75,12 +74,14 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
 
   const updateBackpressure = (): void => {
     metrics.openBatches.set(open);
-    const shouldPause = open >= config.BRIDGE_MAX_OPEN_BATCHES;
-    if (shouldPause === paused) return;
-    paused = shouldPause;
-    if (paused) consumer.pause([{ topic }]);
-    else consumer.resume([{ topic }]);
-    log.info({ open, paused }, paused ? 'pausing: too many open batches' : 'resuming');
+  };
+
+  /** Backpressure: fetching waits (heartbeating) while too many batch workflows are open. */
+  const waitForRoom = async (heartbeat: () => Promise<void>): Promise<void> => {
+    while (open >= config.BRIDGE_MAX_OPEN_BATCHES && !stopping) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await heartbeat();
+    }
   };
 
   const trackCompletion = (workflowId: string): void => {
@@ -132,7 +133,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     const buffer = await bufferFor(partition);
     const batch = buffer.cut(maxOrders, Date.now());
     if (!batch) return;
-    const workflowId = batchWorkflowId(partition, batch.startOffset);
+    const workflowId = batchWorkflowId(topic, partition, batch.startOffset);
     try {
       // After a restart or rebalance the first batch may already exist: adopt its range.
       if (!verified.has(partition)) {
@@ -143,6 +144,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       const key = rawKey(partition, batch.startOffset, batch.endOffset);
       await lake.put(key, encodeRawBatch(batch.records), 'application/gzip');
       const input: BatchInput = {
+        topic,
         partition,
         startOffset: batch.startOffset,
         endOffset: batch.endOffset,
@@ -205,6 +207,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     partitionsConsumedConcurrently: Math.max(1, config.KAFKA_PARTITIONS),
     eachBatch: async ({ batch, heartbeat, isStale }: EachBatchPayload) => {
       if (stopping || isStale()) return;
+      await waitForRoom(heartbeat);
       const gen = generation;
       const buffer = await bufferFor(batch.partition);
       buffer.add(batch.messages.map(toRecord), Date.now());

@@ -87,7 +87,7 @@ export function register(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const summary = await simulate(options, { sink, reference, signal: abort.signal, progress: (line) => console.error(line) });
+        const summary = await simulate(options, { sink, reference, signal: abort.signal, generateInWorker: true, progress: (line) => console.error(line) });
         console.log(flags.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
         if (live && summary.lastEventTs !== null && summary.lastEventTs > Date.now() + 3_600_000) {
           console.error(`note: event time ran ${((summary.lastEventTs - Date.now()) / 3_600_000).toFixed(1)} h ahead of the wall clock: ${customers} customers cannot absorb this rate (each orders at most every 15 minutes); raise --customers or lower --event-rate`);

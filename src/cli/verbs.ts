@@ -4,9 +4,11 @@ import { register as registerBridge } from './bridge.ts';
 import { register as registerDashboard } from './dashboard.ts';
 import { register as registerSimulate } from './simulate.ts';
 import { register as registerStack } from './stack.ts';
+import { register as registerStart } from './start.ts';
 import { register as registerWorker } from './worker.ts';
 
 export function registerVerbs(program: Command): void {
+  registerStart(program);
   registerStack(program);
   registerWorker(program);
   registerBridge(program);

@@ -119,7 +119,7 @@ export function toDqRow(r: Record<string, unknown>): DqMetricRow {
 
 /** `orders-3-1200` → partition 3, start 1200 (for ordering; other ids sort last). */
 function batchOrder(batchId: string): { partition: number; start: number } {
-  const m = /^orders-(\d+)-(\d+)$/.exec(batchId);
+  const m = /-(\d+)-(\d+)$/.exec(batchId);
   return m ? { partition: Number(m[1]), start: Number(m[2]) } : { partition: Number.MAX_SAFE_INTEGER, start: -1 };
 }
 

@@ -4,6 +4,7 @@
 // re-sent alert is recognisably the same mail.
 import { createHash } from 'node:crypto';
 import { describeEvidence, formatUsd, formatUtc } from './fraud/describe.ts';
+import { CRYPTO_METHODS } from './order.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from './rows.ts';
 
 export interface AlertLinks {
@@ -81,9 +82,10 @@ function textTable(header: readonly string[], rows: readonly (readonly string[])
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
-const place = (o: SilverOrderRow): string => `${o.city}, ${o.country}`;
-const amount = (o: SilverOrderRow): string =>
-  o.totalAmountUsd === o.totalAmount || !['BITCOIN', 'ETHEREUM', 'LITECOIN'].includes(o.paymentMethod) ? formatUsd(o.totalAmountUsd) : `${formatUsd(o.totalAmountUsd)} (${o.totalAmount} ${o.paymentMethod})`;
+const place = (o: SilverOrderRow): string => [o.shippingStreet, o.city, o.country].filter((p) => p !== '').join(', ');
+const CRYPTO: ReadonlySet<string> = new Set<string>(CRYPTO_METHODS);
+/** USD, and for crypto payments the amount in the coin beside it. */
+const amount = (o: SilverOrderRow): string => (CRYPTO.has(o.paymentMethod) ? `${formatUsd(o.totalAmountUsd)} (${o.totalAmount} ${o.paymentMethod})` : formatUsd(o.totalAmountUsd));
 
 export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly SilverOrderRow[], links: AlertLinks, envelope: AlertEnvelope): AlertEmail {
   const flagged = [...orders].sort((a, b) => a.orderTs - b.orderTs || (a.orderId < b.orderId ? -1 : 1));

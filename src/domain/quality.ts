@@ -110,7 +110,7 @@ function metric(batchId: string, check: QualityCheck, field: string, count: numb
 /** A quarantine reason without its positions ("items[2].quantity" → "items[].quantity"), so alike reasons group. */
 export const reasonGroup = (reason: string): string => reason.replace(/\[\d+\]/g, '[]');
 
-/** The share of the primary category: the category of the order's most valuable line. */
+/** An order's primary category: the category of its most valuable line. */
 function primaryCategory(lines: readonly SilverItemRow[]): string {
   let best: SilverItemRow | undefined;
   for (const line of lines) if (!best || line.lineAmountUsd > best.lineAmountUsd) best = line;
@@ -157,11 +157,17 @@ export function checkQuality(input: QualityInput, thresholds: QualityThresholds 
 
   // Outliers of totalAmountUsd within each category (the category of the order's main line).
   const linesOf = new Map<string, SilverItemRow[]>();
-  for (const item of items) linesOf.set(item.orderId, [...(linesOf.get(item.orderId) ?? []), item]);
+  for (const item of items) {
+    const lines = linesOf.get(item.orderId);
+    if (lines) lines.push(item);
+    else linesOf.set(item.orderId, [item]);
+  }
   const byCategory = new Map<string, SilverOrderRow[]>();
   for (const o of orders) {
     const category = primaryCategory(linesOf.get(o.orderId) ?? []);
-    byCategory.set(category, [...(byCategory.get(category) ?? []), o]);
+    const group = byCategory.get(category);
+    if (group) group.push(o);
+    else byCategory.set(category, [o]);
   }
   const score = (usd: number): number => (thresholds.outlier.logScale ? Math.log10(1 + Math.max(0, usd)) : usd);
   for (const category of [...byCategory.keys()].sort()) {

@@ -23,10 +23,8 @@ import type { SilverItemRow, SilverOrderRow } from './rows.ts';
 
 export const STATE_VERSION = 1;
 
-/** How far past a batch's median time an event may lie and still move the watermark (guards against a future-dated event). */
+/** How far one batch may move a watermark past the stream's time (see nextWatermark); also how long recent orders are kept beyond the longest window. */
 export const WATERMARK_SLACK_MS = 3_600_000;
-/** How late (behind the event watermark) an order may arrive and still see the customer's recent orders. */
-export const ALLOWED_LATENESS_MS = 15 * 60_000;
 /** Recent orders kept per customer at most, whatever the windows (bounds the state of a runaway customer). */
 export const MAX_RECENT_ORDERS_PER_CUSTOMER = 500;
 
@@ -59,7 +57,7 @@ export interface CustomerState {
   spendUsd: number;
   firstOrderTs: number;
   lastOrderTs: number;
-  /** Sorted by (ts, id); pruned to the longest fraud window (plus the allowed lateness) before the event watermark. */
+  /** Sorted by (ts, id); pruned to the longest fraud window plus the watermark slack before the event watermark. */
   recent: RecentOrder[];
   place?: TrustedPlace;
 }
@@ -321,9 +319,13 @@ export function compareOrders(a: SilverOrderRow, b: SilverOrderRow): number {
 }
 
 /**
- * A watermark moved by a batch's times: the highest time of the batch that is not more than the
- * slack past the batch's median, so one event dated days ahead does not drag it along; it is
- * always a time some event of the batch really has, and it never goes back.
+ * A watermark moved by a batch's times, robust to an event dated far ahead (a future-dated order):
+ *  - from a batch of three or more, the highest time not more than the slack past the batch's
+ *    median (a time some event really has, so a minority of future-dated events cannot lead);
+ *  - from a batch of one or two, where a median proves nothing, at most the slack past the
+ *    previous watermark (after a real gap it catches up over a few batches).
+ * So the watermark is never more than the slack ahead of the stream, and recent orders are kept
+ * for the slack beyond the longest window. It never goes back.
  */
 export function nextWatermark(previous: number | null, times: readonly number[]): number | null {
   if (times.length === 0) return previous;
@@ -332,7 +334,9 @@ export function nextWatermark(previous: number | null, times: readonly number[])
   const medianTs = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   let candidate = sorted[0]!;
   for (const t of sorted) if (t <= medianTs + WATERMARK_SLACK_MS) candidate = t;
-  return previous === null ? candidate : Math.max(previous, candidate);
+  if (previous === null) return candidate;
+  if (sorted.length < 3) candidate = Math.min(candidate, previous + WATERMARK_SLACK_MS);
+  return Math.max(previous, candidate);
 }
 
 function insertRecent(recent: RecentOrder[], entry: RecentOrder): void {
@@ -479,10 +483,10 @@ export function stepPartition(
     }
   }
 
-  // Forget recent orders older than the longest window before the event watermark.
+  // Forget recent orders older than the longest window (and the slack) before the event watermark.
   const eventWatermarkTs = nextWatermark(prev.eventWatermarkTs, sorted.map((o) => o.orderTs));
   if (eventWatermarkTs !== null) {
-    const cutoff = eventWatermarkTs - longestWindowMs(rules) - ALLOWED_LATENESS_MS;
+    const cutoff = eventWatermarkTs - longestWindowMs(rules) - WATERMARK_SLACK_MS;
     for (const [id, c] of customers) {
       const stale = c.recent.length > MAX_RECENT_ORDERS_PER_CUSTOMER || (c.recent.length > 0 && c.recent[0]!.ts < cutoff);
       if (!stale) continue;

@@ -45,8 +45,8 @@ export const checkpointReady = defineSignal(CHECKPOINT_READY_SIGNAL);
 const RECHECK_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000];
 
 export async function processOrderBatch(input: BatchInput): Promise<BatchResult> {
-  const batchId = batchWorkflowId(input.partition, input.startOffset);
-  const ref: BatchRef = { partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, batchId };
+  const batchId = batchWorkflowId(input.topic, input.partition, input.startOffset);
+  const ref: BatchRef = { topic: input.topic, partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, batchId };
   let predecessorDone = false;
   setHandler(checkpointReady, () => {
     predecessorDone = true;
@@ -89,7 +89,7 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
 
   // 5. The next batch may start as soon as the state after this one exists.
   await stages.writeCheckpoint(silver);
-  await wakeSuccessor(input.partition, input.endOffset + 1);
+  await wakeSuccessor(batchWorkflowId(input.topic, input.partition, input.endOffset + 1));
 
   // 6. Alerts last: a mail is the one effect that cannot be taken back.
   const alerts =
@@ -112,9 +112,9 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
 }
 
 /** Tells the batch that starts right after this one that its checkpoint exists, if it is running. */
-async function wakeSuccessor(partition: number, nextStart: number): Promise<void> {
+async function wakeSuccessor(successorId: string): Promise<void> {
   try {
-    await getExternalWorkflowHandle(batchWorkflowId(partition, nextStart)).signal(checkpointReady);
+    await getExternalWorkflowHandle(successorId).signal(checkpointReady);
   } catch {
     // Not started yet (it will find the checkpoint on its own) or already finished: nothing to do.
   }

@@ -1,8 +1,9 @@
 // Inputs and outputs shared by workflows, activities, the bridge and the CLI.
 // Plain data only: workflows carry keys, offsets and counts, never orders (claim check).
 
-/** A slice of one partition: offsets start..end inclusive. Its id is `orders-<partition>-<start>`. */
+/** A slice of one partition: offsets start..end inclusive. Its id is `<topic>-<partition>-<start>`. */
 export interface BatchInput {
+  topic: string;
   partition: number;
   startOffset: number;
   endOffset: number;
@@ -16,6 +17,7 @@ export interface BatchInput {
 }
 
 export interface BatchRef {
+  topic: string;
   partition: number;
   startOffset: number;
   endOffset: number;
@@ -75,11 +77,15 @@ export interface BatchResult {
   lakeKeys: string[];
 }
 
-export const batchWorkflowId = (partition: number, startOffset: number): string => `orders-${partition}-${startOffset}`;
+/**
+ * A batch's workflow id: `<topic>-<partition>-<startOffset>`, so `orders-3-1200` for the default
+ * topic. The topic in the id keeps two pipelines (or two test runs) in one namespace apart.
+ */
+export const batchWorkflowId = (topic: string, partition: number, startOffset: number): string => `${topic}-${partition}-${startOffset}`;
 
-export function parseBatchWorkflowId(id: string): { partition: number; startOffset: number } | undefined {
-  const m = /^orders-(\d+)-(\d+)$/.exec(id);
-  return m ? { partition: Number(m[1]), startOffset: Number(m[2]) } : undefined;
+export function parseBatchWorkflowId(id: string): { topic: string; partition: number; startOffset: number } | undefined {
+  const m = /^(.+)-(\d+)-(\d+)$/.exec(id);
+  return m ? { topic: m[1]!, partition: Number(m[2]), startOffset: Number(m[3]) } : undefined;
 }
 
 /** Signal a batch sends its successor once the successor's checkpoint exists. */

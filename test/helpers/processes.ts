@@ -35,6 +35,10 @@ export class OrdersProcess {
     this.child = child;
   }
 
+  envValue(name: string): string | undefined {
+    return this.env[name];
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -95,7 +95,7 @@ const byPartition = (consumed: Consumed[]): Map<number, Omit<Consumed, 'offset' 
   return out;
 };
 
-void describe('the simulator on the real Kafka', () => {
+describe('the simulator on the real Kafka', () => {
   let first: Run;
 
   before(async () => {
@@ -111,7 +111,7 @@ void describe('the simulator on the real Kafka', () => {
     await admin.disconnect().catch(() => {});
   });
 
-  void it('a seeded run arrives whole: every message matches its truth line, counted per version and per anomaly type', { timeout: 180_000 }, async () => {
+  it('a seeded run arrives whole: every message matches its truth line, counted per version and per anomaly type', { timeout: 180_000 }, async () => {
     await withService('kafka', async () => {
       first = await runOnce('first');
       const { summary, truth, consumed } = first;
@@ -165,7 +165,7 @@ void describe('the simulator on the real Kafka', () => {
     }, config);
   });
 
-  void it('a second run with the same seed sends the same messages, byte for byte, in the same order per partition', { timeout: 180_000 }, async () => {
+  it('a second run with the same seed sends the same messages, byte for byte, in the same order per partition', { timeout: 180_000 }, async () => {
     await withService('kafka', async () => {
       assert.ok(first, 'the first run did not complete');
       const second = await runOnce('second');

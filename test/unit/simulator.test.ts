@@ -72,8 +72,8 @@ function oracle(orders: TruthRecord[], spike = { factor: 8, minPrevious: 1 }): R
   return flagged;
 }
 
-void describe('the generator', () => {
-  void test('gives byte-identical messages and truth for the same seed', () => {
+describe('the generator', () => {
+  test('gives byte-identical messages and truth for the same seed', () => {
     const a = run({ seed: 42, count: 5000, anomalyRate: 0.2 });
     const b = run({ seed: 42, count: 5000, anomalyRate: 0.2 });
     assert.deepEqual(b, a);
@@ -81,7 +81,7 @@ void describe('the generator', () => {
     assert.notDeepEqual(c.map((m) => m.value), a.map((m) => m.value));
   });
 
-  void test('sends exactly --count messages, keyed by customer id, with ids shaped like UUIDs and unique but for duplicates', () => {
+  test('sends exactly --count messages, keyed by customer id, with ids shaped like UUIDs and unique but for duplicates', () => {
     const messages = run({ seed: 1, count: 3000, anomalyRate: 0.1 });
     assert.equal(messages.length, 3000);
     const ids = new Set<string>();
@@ -97,7 +97,7 @@ void describe('the generator', () => {
     });
   });
 
-  void test('every message decodes exactly as its truth line says: valid or not, and with which version', () => {
+  test('every message decodes exactly as its truth line says: valid or not, and with which version', () => {
     const messages = run({ seed: 5, count: 20_000, anomalyRate: 0.3 });
     for (const m of messages) {
       const decoded = decodeOrder(m.value, m.headers);
@@ -111,7 +111,7 @@ void describe('the generator', () => {
     }
   });
 
-  void test('mixes versions as asked and leaves the header off about 5% of messages', () => {
+  test('mixes versions as asked and leaves the header off about 5% of messages', () => {
     const messages = run({ seed: 9, count: 20_000, anomalyRate: 0, versions: { 1: 0.1, 2: 0.3, 3: 0.6 } });
     const share = (v: number): number => messages.filter((m) => m.truth.version === v).length / messages.length;
     assert.ok(Math.abs(share(1) - 0.1) < 0.015 && Math.abs(share(2) - 0.3) < 0.02 && Math.abs(share(3) - 0.6) < 0.02);
@@ -120,7 +120,7 @@ void describe('the generator', () => {
     for (const m of messages) assert.deepEqual(m.headers, m.truth.headerSent ? { 'schema-version': String(m.truth.version) } : {});
   });
 
-  void test('totals match the items: US dollars to the cent, crypto converted with the rate of the order date to 8 decimals', () => {
+  test('totals match the items: US dollars to the cent, crypto converted with the rate of the order date to 8 decimals', () => {
     for (const m of run({ seed: 3, count: 5000, anomalyRate: 0 })) {
       const t = m.truth;
       const listUsd = t.items.reduce((sum, i) => sum + i.lineUsd!, 0);
@@ -137,7 +137,7 @@ void describe('the generator', () => {
     }
   });
 
-  void test('keeps normal traffic clean: ≤ 5 per line, ≤ 4,000 USD, ≤ 6 orders per customer and hour, home or a city nearby', () => {
+  test('keeps normal traffic clean: ≤ 5 per line, ≤ 4,000 USD, ≤ 6 orders per customer and hour, home or a city nearby', () => {
     const orders = distinctValid(run({ seed: 8, count: 30_000, anomalyRate: 0 }));
     const byCustomer = new Map<string, number[]>();
     for (const o of orders) {
@@ -157,7 +157,7 @@ void describe('the generator', () => {
     assert.ok(top / orders.length > 0.25, String(top / orders.length));
   });
 
-  void test('labels are crisp: rules that know only the definitions flag exactly the labelled orders, and no order has two labels', () => {
+  test('labels are crisp: rules that know only the definitions flag exactly the labelled orders, and no order has two labels', () => {
     for (const seed of [1, 2]) {
       const messages = run({ seed, count: 40_000, anomalyRate: 0.15 });
       const orders = distinctValid(messages);
@@ -175,7 +175,7 @@ void describe('the generator', () => {
     }
   });
 
-  void test('splits the anomaly share across all sixteen types and lands close to the requested share', () => {
+  test('splits the anomaly share across all sixteen types and lands close to the requested share', () => {
     const simulator = new OrderSimulator(reference, { seed: 4, count: 40_000, anomalyRate: 0.1 });
     while (simulator.next());
     const anomalous = Object.values(simulator.stats.perAnomaly).reduce((a, b) => a + b, 0);
@@ -183,7 +183,7 @@ void describe('the generator', () => {
     for (const type of ANOMALY_TYPES) assert.ok(simulator.stats.perAnomaly[type] > 100, `${type}: ${simulator.stats.perAnomaly[type]}`);
   });
 
-  void test('fraud patterns are whole: bursts of 7–10 orders within 50 minutes, hops of 3–4 methods within 10, travel in pairs', () => {
+  test('fraud patterns are whole: bursts of 7–10 orders within 50 minutes, hops of 3–4 methods within 10, travel in pairs', () => {
     const messages = run({ seed: 6, count: 4000, anomalyRate: 0.5, anomalyTypes: ['velocity', 'payment-hopping', 'impossible-travel'] });
     const patterns = new Map<string, TruthRecord[]>();
     for (const m of messages) if (m.truth.patternId) patterns.set(m.truth.patternId, [...(patterns.get(m.truth.patternId) ?? []), m.truth]);
@@ -204,7 +204,7 @@ void describe('the generator', () => {
     assert.ok(burst.at(-1)!.seq - burst[0]!.seq > 50);
   });
 
-  void test('drain() completes the patterns under way when a run ends on a deadline', () => {
+  test('drain() completes the patterns under way when a run ends on a deadline', () => {
     const simulator = new OrderSimulator(reference, { seed: 2, anomalyRate: 0.5, anomalyTypes: ['velocity'] });
     const messages: SimMessage[] = [];
     for (let i = 0; i < 500; i++) messages.push(simulator.next()!);
@@ -215,7 +215,7 @@ void describe('the generator', () => {
     for (const [id, n] of sizes) assert.ok(n >= 7 && n <= 10, `${id} has ${n} orders`);
   });
 
-  void test('duplicates repeat an earlier message byte for byte; future dates are more than a day ahead of the clock', () => {
+  test('duplicates repeat an earlier message byte for byte; future dates are more than a day ahead of the clock', () => {
     const messages = run({ seed: 7, count: 20_000, anomalyRate: 0.3, anomalyTypes: ['duplicate-order', 'future-date'] });
     let clock = -Infinity;
     let duplicates = 0;
@@ -236,13 +236,13 @@ void describe('the generator', () => {
     assert.ok(duplicates > 100 && futures > 100);
   });
 
-  void test('rejects a customer count beyond the reference data', () => {
+  test('rejects a customer count beyond the reference data', () => {
     assert.throws(() => new OrderSimulator(reference, { customers: 1001 }), RangeError);
   });
 });
 
-void describe('the simulate shell', () => {
-  void test('ships every message to the sink in batches, writes one truth line per message and summarizes', async () => {
+describe('the simulate shell', () => {
+  test('ships every message to the sink in batches, writes one truth line per message and summarizes', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'simulate-'));
     try {
       const received: SimMessage[][] = [];
@@ -266,7 +266,7 @@ void describe('the simulate shell', () => {
     }
   });
 
-  void test('generating in a worker thread sends the same messages and truth as generating in this thread', async () => {
+  test('generating in a worker thread sends the same messages and truth as generating in this thread', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'simulate-'));
     try {
       const received: WireMessage[] = [];
@@ -282,27 +282,28 @@ void describe('the simulate shell', () => {
     }
   });
 
-  void test('a deadline run in a worker thread completes its patterns too', async () => {
+  test('a deadline run in a worker thread completes its patterns too', async () => {
     const received: WireMessage[] = [];
     const sink: MessageSink = { send: async (batch) => void received.push(...batch), close: async () => {} };
     const summary = await simulate({ seed: 4, durationSec: 0.5, rate: 4000, anomalyRate: 0.5, anomalyTypes: ['velocity'] }, { sink, reference, generateInWorker: true });
     assert.equal(received.length, summary.sent);
+    // Up to the deadline, the same stream as in this thread; then the drained pattern orders.
     const expected = new OrderSimulator(reference, { seed: 4, anomalyRate: 0.5, anomalyTypes: ['velocity'] });
-    const prefix = Array.from({ length: received.length }, () => expected.next()!.value);
-    // The same stream up to the deadline; the drained tail may differ only after it.
-    const tail = summary.fraudInstances.velocity > 0 ? 0 : 0;
-    assert.ok(received.slice(0, received.length - 200 - tail).every((m, i) => m.value === prefix[i]));
+    let same = 0;
+    while (same < received.length && received[same]!.value === expected.next()!.value) same++;
+    assert.ok(same >= received.length / 2, `${same} of ${received.length}`);
+    assert.ok(summary.fraudInstances.velocity > 0);
     assert.ok(summary.perAnomaly.velocity >= 7 * summary.fraudInstances.velocity);
   });
 
-  void test('holds a requested rate', async () => {
+  test('holds a requested rate', async () => {
     const sink: MessageSink = { send: async () => {}, close: async () => {} };
     // Batches of rate/20 = 100; the first goes at once, so 3,000 messages take 2.9 s: +3.4%.
     const summary = await simulate({ seed: 1, count: 3000, rate: 2000 }, { sink, reference });
     assert.ok(Math.abs(summary.ratePerSec - 2000) / 2000 < 0.1, String(summary.ratePerSec));
   });
 
-  void test('stops on a deadline with whole patterns', async () => {
+  test('stops on a deadline with whole patterns', async () => {
     const sent: SimMessage[] = [];
     const sink: MessageSink = { send: async (batch) => void sent.push(...(batch as SimMessage[])), close: async () => {} };
     await simulate({ seed: 3, durationSec: 0.3, rate: 2000, anomalyRate: 0.5, anomalyTypes: ['velocity'] }, { sink, reference });
@@ -311,14 +312,14 @@ void describe('the simulate shell', () => {
     for (const n of sizes.values()) assert.ok(n >= 7);
   });
 
-  void test('reports a failing sink instead of hanging', async () => {
+  test('reports a failing sink instead of hanging', async () => {
     const sink: MessageSink = { send: async () => Promise.reject(new Error('broker gone')), close: async () => {} };
     await assert.rejects(simulate({ seed: 1, count: 3000 }, { sink, reference }), /broker gone/);
   });
 });
 
-void describe('rate limiting and options', () => {
-  void test('the token bucket lets a batch through at once, then one batch per batch/rate seconds', async () => {
+describe('rate limiting and options', () => {
+  test('the token bucket lets a batch through at once, then one batch per batch/rate seconds', async () => {
     let now = 0;
     const bucket = new TokenBucket(1000, 50, () => now, async (ms) => {
       now += ms;
@@ -331,7 +332,7 @@ void describe('rate limiting and options', () => {
     await assert.rejects(bucket.take(51), RangeError);
   });
 
-  void test('a timer that fires late is made up for on the next take, up to the capacity', async () => {
+  test('a timer that fires late is made up for on the next take, up to the capacity', async () => {
     let now = 0;
     const bucket = new TokenBucket(1000, 100, () => now, async (ms) => {
       now += ms + 30; // every sleep overshoots by 30 ms
@@ -341,7 +342,7 @@ void describe('rate limiting and options', () => {
     assert.ok(now >= 1950 && now <= 2000, String(now));
   });
 
-  void test('--versions and --anomaly-types are parsed strictly', () => {
+  test('--versions and --anomaly-types are parsed strictly', () => {
     assert.deepEqual(parseVersionMix('1:0.1,2:0.3,3:0.6'), { 1: 0.1, 2: 0.3, 3: 0.6 });
     assert.deepEqual(parseVersionMix('3:1'), { 1: 0, 2: 0, 3: 1 });
     assert.throws(() => parseVersionMix('4:1'), UsageError);

@@ -89,10 +89,22 @@ describe('partition state', () => {
     assert.throws(() => parseState(JSON.stringify(good)), /customers\.0\.1\.orders: expected an integer ≥ 0/);
   });
 
-  it('forgets recent orders older than the longest fraud window before the event watermark', () => {
-    const state = afterBatches([silverOrder({ orderId: 'a' })], [silverOrder({ orderId: 'b', orderTs: T0 + 2 * HOUR_MS })]);
-    assert.deepEqual(state.customers.get('1')!.recent.map((r) => r.id), ['b']);
-    assert.equal(state.customers.get('1')!.orders, 2, 'totals are kept forever');
+  it('forgets recent orders older than the longest fraud window and the slack before the event watermark', () => {
+    const later = [0, 1, 2].map((i) => silverOrder({ orderId: `b${i}`, orderTs: T0 + 3 * HOUR_MS + i * MINUTE_MS }));
+    const state = afterBatches([silverOrder({ orderId: 'a' })], later);
+    assert.deepEqual(state.customers.get('1')!.recent.map((r) => r.id), ['b0', 'b1', 'b2']);
+    assert.equal(state.customers.get('1')!.orders, 4, 'totals are kept forever');
+    const close = afterBatches([silverOrder({ orderId: 'a' })], [silverOrder({ orderId: 'c', orderTs: T0 + 2 * HOUR_MS })]);
+    assert.deepEqual(close.customers.get('1')!.recent.map((r) => r.id), ['a', 'c'], 'a 60-minute window plus the 60-minute slack');
+  });
+
+  it('lets a batch of one or two orders move the event watermark by the slack at most', () => {
+    const first = afterBatches([0, 1, 2].map((i) => silverOrder({ orderId: `n${i}`, orderTs: T0 + i * MINUTE_MS })));
+    assert.equal(first.eventWatermarkTs, T0 + 2 * MINUTE_MS);
+    const future = silverOrder({ orderId: 'f', customerId: '9', orderTs: T0 + 20 * DAY_MS });
+    const after = advanceState(first, [future], linesOf([future]), config);
+    assert.equal(after.eventWatermarkTs, T0 + 2 * MINUTE_MS + WATERMARK_SLACK_MS);
+    assert.deepEqual(after.customers.get('1')!.recent.map((r) => r.id), ['n0', 'n1', 'n2'], 'the recent orders survive the lone future-dated order');
   });
 
   it('does not let one future-dated order among many push the watermarks forward', () => {
@@ -124,10 +136,10 @@ describe('duplicate order ids', () => {
     assert.deepEqual(classifyDuplicates([{ orderId: 'a', kafkaTs: T0 + 23 * HOUR_MS }, { orderId: 'a', kafkaTs: T0 + 23 * HOUR_MS }], state, DAY_MS).map((d) => d.kind), ['window', 'window']);
     assert.deepEqual(findDuplicates([{ orderId: 'a', kafkaTs: T0 + 25 * HOUR_MS }], state, DAY_MS), [], 'older than the window');
 
-    const later = silverOrder({ orderId: 'z', orderTs: T0 + 25 * HOUR_MS, kafkaTs: T0 + 25 * HOUR_MS });
-    const pruned = advanceState(state, [later], linesOf([later]), config);
+    const later = [0, 1, 2].map((i) => silverOrder({ orderId: `z${i}`, orderTs: T0 + 25 * HOUR_MS, kafkaTs: T0 + 25 * HOUR_MS + i }));
+    const pruned = advanceState(state, later, linesOf(later), config);
     assert.equal(pruned.seen.has('a'), false, 'pruned once the arrival watermark moved a window past it');
-    assert.equal(pruned.seen.has('z'), true);
+    assert.equal(pruned.seen.has('z0'), true);
   });
 
   it('keeps the dedup window by arrival time, so a future-dated order cannot empty it', () => {

@@ -1,0 +1,41 @@
+// `orders start` (`npm start`): the whole pipeline on one machine. Brings the stack up, runs worker,
+// bridge, dashboard and a simulator at a moderate rate as child processes, prints the URLs, and on
+// Ctrl-C stops everything it started (the stack too, if it started it).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { config } from '../config.ts';
+import { stackDown, stackUp } from '../stack/index.ts';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('run everything: stack, worker, bridge, dashboard and a simulator; Ctrl-C stops it all')
+    .option('--rate <n>', 'simulated orders per second', '50')
+    .action(async (options: { rate: string }) => {
+      const cfg = config();
+      const started = await stackUp(cfg, { log: (line: string) => console.log(line) });
+      const run = (args: string[]): ChildProcess => spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+      const children = [
+        run(['worker']),
+        run(['bridge']),
+        run(['dashboard']),
+        run(['simulate', '--rate', options.rate, '--duration', '86400', '--start', 'now']),
+      ];
+      console.log(`
+streaming-orders is running
+  Temporal Web UI  ${cfg.TEMPORAL_UI_URL}
+  dashboard        ${cfg.DASHBOARD_URL}
+  mail catcher     ${cfg.MAILDEV_URL}
+  metrics          http://127.0.0.1:${cfg.BRIDGE_METRICS_PORT}/metrics (bridge), http://127.0.0.1:${cfg.WORKER_METRICS_PORT}/metrics (worker)
+Ctrl-C stops everything.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM'))))));
+      if (started.length > 0) await stackDown(cfg, { only: started });
+    });
+}

@@ -1,0 +1,125 @@
+// A whole pipeline for one test: its own topic, DLQ topic, consumer group, task queue, lake prefix
+// and alert recipient on the shared local stack, with workers and bridges as real child processes.
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createKafka, ensureTopics } from '../../src/kafka/client.ts';
+import { connectKafkaSink } from '../../src/simulator/kafka-sink.ts';
+import { simulate, type SimulateOptions, type SimulationSummary } from '../../src/simulator/simulate.ts';
+import { loadReferenceData } from '../../src/reference/index.ts';
+import { OrdersProcess } from './processes.ts';
+import { requireService } from './services.ts';
+import { uniqueName, waitFor } from './wait.ts';
+
+export interface BatchRun {
+  workflowId: string;
+  status: string;
+  partition: number;
+  startOffset: number;
+  endOffset: number;
+}
+
+let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
+
+export class TestPipeline {
+  readonly name = uniqueName('t');
+  readonly env: Record<string, string>;
+  readonly config: Config;
+  readonly workers: OrdersProcess[] = [];
+  readonly bridges: OrdersProcess[] = [];
+  private temporal: Client | undefined;
+
+  constructor(overrides: Record<string, string> = {}) {
+    this.env = {
+      KAFKA_TOPIC: `${this.name}-orders`,
+      KAFKA_DLQ_TOPIC: `${this.name}-dlq`,
+      KAFKA_GROUP_ID: `${this.name}-bridge`,
+      TEMPORAL_TASK_QUEUE: `${this.name}-queue`,
+      LAKE_URI: `s3://orders-lake/${this.name}`,
+      ALERT_TO: `${this.name}@test.local`,
+      LOG_LEVEL: 'info',
+      ...overrides,
+    };
+    this.config = loadConfig({ ...process.env, ...this.env });
+  }
+
+  /** Checks every service, creates the topics and starts the processes. */
+  async start({ workers = 1, bridges = 1 } = {}): Promise<void> {
+    for (const service of ['temporal', 'kafka', 's3', 'mail'] as const) await requireService(service, this.config);
+    await ensureTopics(createKafka(this.config), [
+      { topic: this.config.KAFKA_TOPIC, partitions: this.config.KAFKA_PARTITIONS },
+      { topic: this.config.KAFKA_DLQ_TOPIC, partitions: 1 },
+    ]);
+    for (let i = 0; i < workers; i++) this.addProcess('worker', this.workers, i);
+    for (let i = 0; i < bridges; i++) this.addProcess('bridge', this.bridges, i);
+  }
+
+  private addProcess(verb: 'worker' | 'bridge', list: OrdersProcess[], index: number): void {
+    const ports = { BRIDGE_METRICS_PORT: String(nextPort++), WORKER_METRICS_PORT: String(nextPort++), WORKER_SDK_METRICS_PORT: String(nextPort++) };
+    const process = new OrdersProcess(`${this.name}-${verb}-${index}`, [verb], { ...this.env, ...ports });
+    process.start();
+    list.push(process);
+  }
+
+  metricsUrl(process: OrdersProcess): string {
+    return `http://127.0.0.1:${process.envValue(process.name.includes('-worker-') ? 'WORKER_METRICS_PORT' : 'BRIDGE_METRICS_PORT')}/metrics`;
+  }
+
+  async simulate(options: SimulateOptions): Promise<SimulationSummary> {
+    const sink = await connectKafkaSink(this.config, this.config.KAFKA_TOPIC);
+    try {
+      return await simulate({ ...options, topic: this.config.KAFKA_TOPIC }, { sink, reference: loadReferenceData(this.config) });
+    } finally {
+      await sink.close();
+    }
+  }
+
+  async client(): Promise<Client> {
+    this.temporal ??= new Client({ connection: await Connection.connect({ address: this.config.TEMPORAL_ADDRESS }), namespace: this.config.TEMPORAL_NAMESPACE });
+    return this.temporal;
+  }
+
+  /** Every batch run of this pipeline's topic, as Temporal's visibility lists them. */
+  async batches(): Promise<BatchRun[]> {
+    const client = await this.client();
+    const runs: BatchRun[] = [];
+    for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${this.config.KAFKA_TOPIC}-"` })) {
+      const memo = (run.memo ?? {}) as { partition?: number; startOffset?: number; endOffset?: number };
+      runs.push({ workflowId: run.workflowId, status: run.status.name, partition: memo.partition ?? -1, startOffset: memo.startOffset ?? -1, endOffset: memo.endOffset ?? -1 });
+    }
+    return runs;
+  }
+
+  /** The offset after the last record of each partition. */
+  async highWatermarks(): Promise<Map<number, number>> {
+    const admin = createKafka(this.config).admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.config.KAFKA_TOPIC);
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Waits until the batches tile every partition up to its high watermark and none is running. */
+  async waitUntilDrained(timeoutMs = 180_000): Promise<BatchRun[]> {
+    const high = await this.highWatermarks();
+    return waitFor(
+      'every record to be in a completed batch',
+      async () => {
+        const runs = await this.batches();
+        if (runs.some((r) => r.status === 'RUNNING')) return undefined;
+        const covered = new Map<number, number>();
+        for (const r of runs) if (r.status === 'COMPLETED') covered.set(r.partition, Math.max(covered.get(r.partition) ?? 0, r.endOffset + 1));
+        for (const [partition, end] of high) if (end > 0 && (covered.get(partition) ?? 0) < end) return undefined;
+        return runs;
+      },
+      { timeoutMs, intervalMs: 1000 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.bridges, ...this.workers].map((p) => p.stop()));
+    await this.temporal?.connection.close();
+  }
+}
