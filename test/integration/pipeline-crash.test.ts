@@ -129,7 +129,8 @@ describe('the pipeline under repeated crashes', () => {
       (await caughtMail(pipeline.config)).filter((m) => m.to.some((t) => t.address === pipeline.config.ALERT_TO) && m.subject.startsWith('[fraud]'));
     await waitFor('one mail per fraud alert in the catcher', async () => (await fraudMailsNow()).length >= alerts.length, { timeoutMs: 20_000 }).catch(() => undefined);
     const fraudMails = await fraudMailsNow();
-    const ids = fraudMails.map((m) => m.messageId);
+    const ids = fraudMails.map((m) => String(m.headers?.['message-id'] ?? ''));
+    assert.ok(ids.every((id) => /^<[0-9a-f]{40}@streaming-orders>$/.test(id)), 'every alert has its derived Message-ID');
     assert.equal(new Set(ids).size, ids.length, 'duplicate Message-IDs');
     assert.equal(fraudMails.length, alerts.length, 'one mail per alert');
   });
