@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import type { Producer } from 'kafkajs';
 import type { Config } from '../config.ts';
+import type { AlertEmail } from '../domain/alert-email.ts';
 import { loadFraudRules, type FraudRule } from '../domain/fraud/rules.ts';
 import { createKafka, ensureTopics } from '../kafka/client.ts';
 import { openLake, type LakeStore } from '../lake/store.ts';
@@ -10,15 +11,8 @@ import type { Logger } from '../logger.ts';
 import { loadReferenceData } from '../reference/index.ts';
 import type { ReferenceData } from '../reference/types.ts';
 
-export interface OutgoingMail {
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  messageId: string;
-  headers?: Record<string, string>;
-}
+/** A rendered alert, as the SMTP transport sends it. */
+export type OutgoingMail = AlertEmail;
 
 export interface ActivityDeps {
   config: Config;
