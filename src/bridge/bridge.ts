@@ -205,13 +205,16 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: Math.max(1, config.KAFKA_PARTITIONS),
-    eachBatch: async ({ batch, heartbeat, isStale }: EachBatchPayload) => {
+    eachBatch: async ({ batch, heartbeat, isStale, resolveOffset }: EachBatchPayload) => {
       if (stopping || isStale()) return;
       await waitForRoom(heartbeat);
       const gen = generation;
       const buffer = await bufferFor(batch.partition);
       buffer.add(batch.messages.map(toRecord), Date.now());
+      // "Resolved" tells kafkajs where to fetch next (without it, it fetches the same bytes again
+      // forever); it commits nothing, since autoCommit is off: offsets are committed after starts.
       const last = batch.messages.at(-1);
+      if (last) resolveOffset(last.offset);
       if (last) metrics.consumerLag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       // Full batches are cut right here, which also slows fetching down to the pace of starts.
       while (buffer.size >= maxOrders && gen === generation && !stopping) {

@@ -13,8 +13,8 @@ import { TestPipeline, type BatchRun } from '../helpers/pipeline.ts';
 import { caughtMail } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-// The full 20,000-order run is `CRASH_TEST_ORDERS=20000 npm run test:run -- test/integration/pipeline-crash.test.ts`.
-const ORDERS = Number(process.env.CRASH_TEST_ORDERS ?? 6_000);
+// CRASH_TEST_ORDERS changes the size (the issue asks for 20,000, the default).
+const ORDERS = Number(process.env.CRASH_TEST_ORDERS ?? 20_000);
 const RATE = 1_000;
 const MIN_KILLS = 6;
 
