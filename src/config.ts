@@ -43,7 +43,7 @@ export const SETTINGS = {
   SEGMENT_REGULAR_MIN_USD: [z.coerce.number().min(0), '1000', 'lifetime spend from which a customer is Regular (below: Normal)'],
   HIGH_VALUE_USD: [z.coerce.number().min(0), '4000', 'order total above which an order counts as high-value in the reports'],
   CUSTOMERS: [positiveInt, '1000', 'size of the customer dimension (ids 1..CUSTOMERS)'],
-  FAULT_ENRICH_AT: [z.string().regex(/^(|\d+:\d+)$/, 'must be empty or PARTITION:START_OFFSET'), '', 'fault switch for drills: enrichment throws for this batch'],
+  FAULT_ENRICH_AT: [z.string().regex(/^(|\d+:\d+)$/, 'must be empty or PARTITION:OFFSET'), '', 'fault switch for drills (PARTITION:OFFSET): enrichment fails, not retried, for the batch holding that offset'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
   STACK_DIR: [z.string().min(1), '.stack', 'data, logs and pid files of the local stack'],
   STACK_CACHE_DIR: [z.string().min(1), path.join(os.homedir(), '.cache', 'streaming-orders'), 'per-user cache of the stack\'s binaries, keyed by version'],

@@ -13,7 +13,7 @@ import type { ActivityDeps } from './deps.ts';
 export function createEnrichActivities(deps: ActivityDeps, io: BatchIo) {
   return {
     async enrichBatch(ref: BatchRef & { bronzeKeys: string[] }): Promise<EnrichResult> {
-      if (deps.config.FAULT_ENRICH_AT === `${ref.partition}:${ref.startOffset}`) {
+      if (faultInjectedFor(deps.config.FAULT_ENRICH_AT, ref)) {
         throw ApplicationFailure.nonRetryable(`fault injected by FAULT_ENRICH_AT=${deps.config.FAULT_ENRICH_AT}`, 'InjectedFault');
       }
       const bronze = (await io.readParts<BronzeRow>(ref.bronzeKeys)).filter((row) => !row.duplicate);
@@ -46,4 +46,11 @@ export function createEnrichActivities(deps: ActivityDeps, io: BatchIo) {
       return { orderCount: orders.length, itemCount: items.length, unresolvedAddressCount, silverKeys, itemKeys };
     },
   };
+}
+
+/** The drill switch `PARTITION:OFFSET` hits the batch of that partition whose range holds the offset. */
+function faultInjectedFor(setting: string, ref: BatchRef): boolean {
+  if (!setting) return false;
+  const [partition, offset] = setting.split(':').map(Number);
+  return partition === ref.partition && offset! >= ref.startOffset && offset! <= ref.endOffset;
 }

@@ -1,6 +1,7 @@
 // All activities, built from one set of dependencies (the worker wires real clients).
 import { loadQualityThresholds } from '../domain/quality.ts';
 import { createAlertActivities } from './alert.ts';
+import { createBackfillActivities } from './backfill.ts';
 import { BatchIo } from './batch-io.ts';
 import { createCheckpointActivities } from './checkpoint.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEnrichActivities(deps, io),
     ...createGoldActivities(deps, io, loadQualityThresholds()),
     ...createAlertActivities(deps, io),
+    ...createBackfillActivities(deps),
   };
 }
 

@@ -13,7 +13,7 @@ import type { ActivityDeps } from './deps.ts';
 
 export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
   return {
-    async ingestBatch(ref: BatchRef & { rawKey: string }): Promise<IngestResult> {
+    async ingestBatch(ref: BatchRef & { rawKey: string; copyToDlq: boolean }): Promise<IngestResult> {
       const bytes = await deps.lake.get(ref.rawKey);
       if (!bytes) throw ApplicationFailure.nonRetryable(`raw object ${ref.rawKey} is missing`, 'CorruptBatch');
       const records = decodeRawBatch(bytes);
@@ -54,7 +54,8 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
       if (quarantined.length > 0) {
         qKey = quarantineKey(ref.partition, ref.startOffset, ref.endOffset);
         await io.writePart(qKey, TABLES.quarantineOrders, quarantined);
-        await sendToDlq(deps, ref, records, quarantined);
+        // A backfill re-derives the quarantine table but does not repeat the DLQ copies.
+        if (ref.copyToDlq) await sendToDlq(deps, ref, records, quarantined);
       }
 
       const duplicateCount = valid.filter((r) => r.duplicate).length;

@@ -2,16 +2,17 @@
 // batch's raw records to the lake, starts one workflow per batch, and commits the offset after
 // the batch only once Temporal has acknowledged the start (DESIGN §3).
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Config } from '../config.ts';
 import type { LakeStore } from '../lake/store.ts';
+import { recordOf } from '../kafka/record.ts';
 import { rawKey } from '../lake/keys.ts';
 import { encodeRawBatch } from '../lake/raw.ts';
 import type { Logger } from '../logger.ts';
 import { metrics } from '../metrics.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import { batchWorkflowId, type BatchInput } from '../workflows/types.ts';
-import { PartitionBuffer, type BufferedRecord, type CutBatch } from './partition-buffer.ts';
+import { PartitionBuffer, type CutBatch } from './partition-buffer.ts';
 
 export interface BridgeDeps {
   config: Config;
@@ -141,7 +142,8 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
         verified.add(partition);
         if (end !== undefined) return await adopt(partition, buffer, batch, workflowId, end);
       }
-      const key = rawKey(partition, batch.startOffset, batch.endOffset);
+      const batchDate = new Date(batch.records[0]!.timestamp).toISOString().slice(0, 10);
+      const key = rawKey(batchDate, partition, batch.startOffset, batch.endOffset);
       await lake.put(key, encodeRawBatch(batch.records), 'application/gzip');
       const input: BatchInput = {
         topic,
@@ -151,7 +153,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
         rawKey: key,
         recordCount: batch.records.length,
         firstBatch: batch.firstBatch,
-        batchDate: new Date(batch.records[0]!.timestamp).toISOString().slice(0, 10),
+        batchDate,
       };
       try {
         await temporal.workflow.start('processOrderBatch', {
@@ -210,7 +212,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       await waitForRoom(heartbeat);
       const gen = generation;
       const buffer = await bufferFor(batch.partition);
-      buffer.add(batch.messages.map(toRecord), Date.now());
+      buffer.add(batch.messages.map(recordOf), Date.now());
       // "Resolved" tells kafkajs where to fetch next (without it, it fetches the same bytes again
       // forever); it commits nothing, since autoCommit is off: offsets are committed after starts.
       const last = batch.messages.at(-1);
@@ -234,19 +236,5 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       await Promise.allSettled([...chains.values()]);
       await consumer.disconnect();
     },
-  };
-}
-
-function toRecord(message: KafkaMessage): BufferedRecord {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
-  }
-  return {
-    offset: Number(message.offset),
-    key: message.key ? message.key.toString('utf8') : null,
-    timestamp: Number(message.timestamp),
-    headers,
-    value: message.value ? message.value.toString('utf8') : null,
   };
 }

@@ -75,10 +75,20 @@ function datedPartKey(tablePath: string, date: string, partition: number, start:
   return `${tablePath}/order_date=${date}/${partName(partition, start, end)}`;
 }
 
-/** The batch's raw records as gzip JSON lines: `raw/orders/partition=P/<start>-<end>.jsonl.gz`. */
-export function rawKey(partition: number, start: number, end: number): string {
+/**
+ * The batch's raw records as gzip JSON lines:
+ * `raw/orders/batch_date=YYYY-MM-DD/partition=P/<start>-<end>.jsonl.gz`. The batch date (its first
+ * record's Kafka date) in the path lets a backfill find a day's batches by listing one folder.
+ */
+export function rawKey(batchDate: string, partition: number, start: number, end: number): string {
+  return `${rawPrefix(batchDate, partition)}${rangeName(start, end)}.jsonl.gz`;
+}
+
+/** Every raw batch of one partition that arrived on `batchDate`, oldest first when listed. */
+export function rawPrefix(batchDate: string, partition: number): string {
+  checkDate(batchDate);
   checkPartition(partition);
-  return `${RAW_ORDERS_PATH}/partition=${partition}/${rangeName(start, end)}.jsonl.gz`;
+  return `${RAW_ORDERS_PATH}/batch_date=${batchDate}/partition=${partition}/`;
 }
 
 /** Valid events of the batch dated `date` (a batch spanning dates writes one part per date). */

@@ -1,2 +1,3 @@
 // The worker's workflowsPath: every workflow the worker serves.
 export { processOrderBatch } from './process-order-batch.ts';
+export { backfillOrders, backfillPartitionDay } from './backfill.ts';

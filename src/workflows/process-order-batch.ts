@@ -5,13 +5,12 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
 import { SA } from '../temporal/search-attributes.ts';
+import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
 import {
   batchWorkflowId,
   CHECKPOINT_READY_SIGNAL,
@@ -19,25 +18,6 @@ import {
   type BatchRef,
   type BatchResult,
 } from './types.ts';
-
-const RETRY = {
-  initialInterval: '200ms',
-  backoffCoefficient: 2,
-  maximumInterval: '10s',
-  // Bad data can never succeed on retry; everything else (S3, SMTP, Kafka hiccups) may.
-  nonRetryableErrorTypes: ['CorruptBatch', 'InjectedFault', 'InvalidConfiguration'],
-};
-
-const stages = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: '30s',
-  retry: RETRY,
-});
-
-const quick = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: RETRY,
-});
 
 export const checkpointReady = defineSignal(CHECKPOINT_READY_SIGNAL);
 
@@ -70,25 +50,16 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   }
   if (blocked) upsertSearchAttributes([{ key: SA.BlockedBy, value: null }]);
 
-  // 2. Ingest raw → bronze + quarantine + DLQ; 3. enrich bronze → silver.
-  const ingest = await stages.ingestBatch({ ...ref, rawKey: input.rawKey });
-  const enrich = await stages.enrichBatch({ ...ref, bronzeKeys: ingest.bronzeKeys });
-  upsertSearchAttributes([{ key: SA.OrderCount, value: enrich.orderCount }]);
-
-  // 4. Gold, fraud and quality read the same inputs and write disjoint keys: run them together.
-  const silver = { ...ref, silverKeys: enrich.silverKeys, itemKeys: enrich.itemKeys, batchDate: input.batchDate };
-  const [gold, fraud, quality] = await Promise.all([
-    stages.aggregateBatch(silver),
-    stages.detectFraud(silver),
-    stages.checkBatchQuality({ ...silver, bronzeKeys: ingest.bronzeKeys, quarantineKey: ingest.quarantineKey }),
-  ]);
+  // 2–5. raw → bronze → silver → gold, fraud, quality → the checkpoint after this batch.
+  const derived = await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true });
+  const { ingest, enrich, fraud, quality } = derived;
   upsertSearchAttributes([
+    { key: SA.OrderCount, value: enrich.orderCount },
     { key: SA.FraudCount, value: fraud.alertIds.length },
     { key: SA.DqIssueCount, value: quality.breachedChecks.length },
   ]);
 
-  // 5. The next batch may start as soon as the state after this one exists.
-  await stages.writeCheckpoint(silver);
+  // The next batch may start as soon as the state after this one exists.
   await wakeSuccessor(batchWorkflowId(input.topic, input.partition, input.endOffset + 1));
 
   // 6. Alerts last: a mail is the one effect that cannot be taken back.
@@ -97,7 +68,7 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
       ? await stages.sendAlerts({ ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys })
       : { sent: 0, alreadySent: 0 };
 
-  const lakeKeys = [...ingest.bronzeKeys, ...(ingest.quarantineKey ? [ingest.quarantineKey] : []), ...enrich.silverKeys, ...enrich.itemKeys, ...gold.keys, ...fraud.keys, ...quality.keys];
+  const lakeKeys = lakeKeysOf(derived);
   upsertMemo({ lakeKeys });
   return {
     batchId,

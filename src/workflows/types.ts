@@ -90,3 +90,60 @@ export function parseBatchWorkflowId(id: string): { topic: string; partition: nu
 
 /** Signal a batch sends its successor once the successor's checkpoint exists. */
 export const CHECKPOINT_READY_SIGNAL = 'checkpointReady';
+
+// ── Backfill: re-derive silver and gold for a range of batch dates (DESIGN §7) ──
+
+/** Where a backfill reads the records: the raw zone, or Kafka again (rewriting the raw objects). */
+export type BackfillSource = 'raw' | 'kafka';
+
+export interface BackfillInput {
+  topic: string;
+  /** First and last batch date, YYYY-MM-DD, inclusive (a batch's date: its first record's Kafka date). */
+  from: string;
+  to: string;
+  source: BackfillSource;
+  /** Partitions derived at once; the dates of one partition always run in order. */
+  concurrency: number;
+}
+
+/** One child workflow's share: the batches of one partition that arrived on one date. */
+export interface BackfillUnit {
+  date: string;
+  partition: number;
+  batches: number;
+}
+
+export interface BackfillDayInput {
+  topic: string;
+  date: string;
+  partition: number;
+  source: BackfillSource;
+  /** Id of the parent, told after every batch so its progress query stays live. */
+  parentId: string;
+  /** Continue-as-new cursor: batches ending at or before this offset are done. */
+  afterOffset?: number;
+  done?: { batches: number; orders: number };
+}
+
+export interface BackfillBatch {
+  startOffset: number;
+  endOffset: number;
+  rawKey: string;
+  firstBatch: boolean;
+}
+
+export interface BackfillProgress {
+  unitsTotal: number;
+  unitsDone: number;
+  batchesTotal: number;
+  batchesDone: number;
+  orders: number;
+  running: string[];
+  failed: { unit: string; error: string }[];
+}
+
+/** One backfill per topic and date range: running the same command again attaches to it or redoes it. */
+export const backfillWorkflowId = (topic: string, from: string, to: string): string => `backfill-${topic}-${from}-${to}`;
+
+export const BACKFILL_PROGRESS_QUERY = 'backfillProgress';
+export const BACKFILL_BATCH_DONE_SIGNAL = 'backfillBatchDone';

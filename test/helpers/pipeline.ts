@@ -43,21 +43,29 @@ export class TestPipeline {
   }
 
   /** Checks every service, creates the topics and starts the processes. */
-  async start({ workers = 1, bridges = 1 } = {}): Promise<void> {
+  async start({ workers = 1, bridges = 1, workerEnv = {} as Record<string, string> } = {}): Promise<void> {
     for (const service of ['temporal', 'kafka', 's3', 'mail'] as const) await requireService(service, this.config);
     await ensureTopics(createKafka(this.config), [
       { topic: this.config.KAFKA_TOPIC, partitions: this.config.KAFKA_PARTITIONS },
       { topic: this.config.KAFKA_DLQ_TOPIC, partitions: 1 },
     ]);
-    for (let i = 0; i < workers; i++) this.addProcess('worker', this.workers, i);
+    for (let i = 0; i < workers; i++) this.addProcess('worker', this.workers, i, workerEnv);
     for (let i = 0; i < bridges; i++) this.addProcess('bridge', this.bridges, i);
   }
 
-  private addProcess(verb: 'worker' | 'bridge', list: OrdersProcess[], index: number): void {
+  private addProcess(verb: 'worker' | 'bridge', list: OrdersProcess[], index: number, overrides: Record<string, string> = {}): void {
     const ports = { BRIDGE_METRICS_PORT: String(nextPort++), WORKER_METRICS_PORT: String(nextPort++), WORKER_SDK_METRICS_PORT: String(nextPort++) };
-    const process = new OrdersProcess(`${this.name}-${verb}-${index}`, [verb], { ...this.env, ...ports });
+    const process = new OrdersProcess(`${this.name}-${verb}-${index}`, [verb], { ...this.env, ...ports, ...overrides });
     process.start();
     list.push(process);
+  }
+
+  /** Stops the workers and starts as many new ones with these settings on top (e.g. a fault switch turned off). */
+  async replaceWorkers(overrides: Record<string, string>): Promise<void> {
+    const count = this.workers.length;
+    await Promise.all(this.workers.map((worker) => worker.stop()));
+    this.workers.length = 0;
+    for (let i = 0; i < count; i++) this.addProcess('worker', this.workers, i, overrides);
   }
 
   metricsUrl(process: OrdersProcess): string {

@@ -27,7 +27,7 @@ const z = (n: number): string => String(n).padStart(20, '0');
 void describe('lake keys', () => {
   void it('lays out every zone as DESIGN §5 says, with offsets padded to 20 digits', () => {
     assert.equal(OFFSET_DIGITS, 20);
-    assert.equal(rawKey(3, 1200, 1699), `raw/orders/partition=3/${z(1200)}-${z(1699)}.jsonl.gz`);
+    assert.equal(rawKey('2026-11-25', 3, 1200, 1699), `raw/orders/batch_date=2026-11-25/partition=3/${z(1200)}-${z(1699)}.jsonl.gz`);
     assert.equal(bronzeKey('2025-03-01', 3, 1200, 1699), `bronze/orders/order_date=2025-03-01/part-3-${z(1200)}-${z(1699)}.parquet`);
     assert.equal(silverOrdersKey('2025-03-01', 3, 1200, 1699), `silver/orders/order_date=2025-03-01/part-3-${z(1200)}-${z(1699)}.parquet`);
     assert.equal(silverItemsKey('2025-03-01', 3, 1200, 1699), `silver/order_items/order_date=2025-03-01/part-3-${z(1200)}-${z(1699)}.parquet`);
@@ -62,7 +62,7 @@ void describe('lake keys', () => {
 
   void it('reads the batch range and checkpoint offset back out of a key', () => {
     assert.deepEqual(batchRangeOf(silverItemsKey('2025-03-01', 4, 7, 70)), { partition: 4, start: 7, end: 70 });
-    assert.deepEqual(batchRangeOf(rawKey(4, 7, 70)), { partition: 4, start: 7, end: 70 });
+    assert.deepEqual(batchRangeOf(rawKey('2026-11-25', 4, 7, 70)), { partition: 4, start: 7, end: 70 });
     assert.deepEqual(batchRangeOf(quarantineKey(4, 7, 70)), { partition: 4, start: 7, end: 70 });
     assert.equal(batchRangeOf('state/partition=1/at=5.json'), undefined);
     assert.deepEqual(atOffsetOf(stateKey(5, 1234)), { partition: 5, offset: 1234 });
@@ -72,8 +72,9 @@ void describe('lake keys', () => {
   void it('rejects offsets, partitions, dates and names that would make a wrong or ambiguous key', () => {
     assert.throws(() => padOffset(-1), RangeError);
     assert.throws(() => padOffset(1.5), RangeError);
-    assert.throws(() => rawKey(0, 10, 9), /before start/);
-    assert.throws(() => rawKey(-1, 0, 0), RangeError);
+    assert.throws(() => rawKey('2026-11-25', 0, 10, 9), /before start/);
+    assert.throws(() => rawKey('2026-11-25', -1, 0, 0), RangeError);
+    assert.throws(() => rawKey('25/11/2026', 0, 0, 0), /YYYY-MM-DD/);
     assert.throws(() => bronzeKey('2025-3-1', 0, 0, 0), /YYYY-MM-DD/);
     assert.throws(() => bronzeKey('2025-13-01', 0, 0, 0), /YYYY-MM-DD/);
     assert.throws(() => goldKey('Sales/../x', '2025-03-01', 0, 0, 0), /snake_case/);

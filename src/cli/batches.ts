@@ -1,0 +1,88 @@
+// `orders batches list|show`: batch runs as Temporal records them, with links to the Web UI.
+import type { Command } from 'commander';
+import { config } from '../config.ts';
+import { UsageError } from '../errors.ts';
+import { BatchRuns, type BatchFilter, type BatchRun } from '../temporal/batch-runs.ts';
+import { withTemporal } from '../temporal/client.ts';
+import { formatTable, parseCount, parseDuration } from './format.ts';
+
+interface ListOptions {
+  failed?: boolean;
+  running?: boolean;
+  blocked?: boolean;
+  since?: string;
+  partition?: string;
+  limit: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const batches = program.command('batches').description('list and inspect batch runs (one Temporal workflow per batch)');
+
+  batches
+    .command('list')
+    .description('batch runs of the topic, by partition and offset')
+    .option('--failed', 'only runs that failed, timed out or were terminated')
+    .option('--running', 'only running runs')
+    .option('--blocked', 'only running runs waiting for a predecessor that has not completed')
+    .option('--since <duration>', 'only runs started within this long, e.g. 30m, 2h, 7d')
+    .option('--partition <n>', 'only this partition')
+    .option('--limit <n>', 'at most this many runs', '500')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  orders batches list --failed --since 24h')
+    .action(async (options: ListOptions) => {
+      const filter = listFilter(options);
+      const cfg = config();
+      const runs = await withTemporal(cfg, (client) => new BatchRuns(client, cfg).list(filter, parseCount(options.limit, '--limit')));
+      if (options.json) return console.log(JSON.stringify(runs, null, 2));
+      if (runs.length === 0) return console.log('no batch runs match');
+      console.log(formatTable(['workflow id', 'status', 'partition', 'offsets', 'orders', 'fraud', 'dq', 'started', 'blocked by'], runs.map(row)));
+    });
+
+  batches
+    .command('show')
+    .description('one batch run: range, counts, lake keys, state, failure and a Web UI link')
+    .argument('<workflowId>', 'e.g. orders-3-1200')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  orders batches show orders-3-1200')
+    .action(async (workflowId: string, options: { json?: boolean }) => {
+      const cfg = config();
+      const run = await withTemporal(cfg, (client) => new BatchRuns(client, cfg).show(workflowId)).catch((error: unknown) => {
+        if (error instanceof Error && error.name === 'WorkflowNotFoundError') throw new UsageError(`no batch run ${workflowId}`);
+        throw error;
+      });
+      if (options.json) return console.log(JSON.stringify(run, null, 2));
+      const lines: [string, unknown][] = [
+        ['workflow id', run.workflowId],
+        ['status', run.status],
+        ['partition', run.partition],
+        ['offsets', `${run.startOffset}..${run.endOffset} (${run.recordCount ?? '?'} records)`],
+        ['batch date', run.batchDate],
+        ['orders', run.orderCount],
+        ['fraud alerts', run.fraudCount],
+        ['quality breaches', run.dqIssueCount],
+        ['blocked by', run.blockedBy],
+        ['started', run.startTime],
+        ['closed', run.closeTime],
+        ['failure', run.failure],
+        ['raw object', run.rawKey],
+        ['web UI', run.url],
+      ];
+      for (const [label, value] of lines) if (value !== undefined) console.log(`${label.padEnd(17)} ${String(value)}`);
+      if (run.lakeKeys.length > 0) console.log(`lake keys\n${run.lakeKeys.map((k) => `  ${k}`).join('\n')}`);
+    });
+}
+
+function listFilter(options: ListOptions): BatchFilter {
+  const states = (['failed', 'running', 'blocked'] as const).filter((s) => options[s]);
+  if (states.length > 1) throw new UsageError('choose one of --failed, --running, --blocked');
+  return {
+    state: states[0],
+    since: options.since ? new Date(Date.now() - parseDuration(options.since)) : undefined,
+    partition: options.partition === undefined ? undefined : parseCount(options.partition, '--partition'),
+  };
+}
+
+function row(run: BatchRun): (string | number)[] {
+  return [run.workflowId, run.status, run.partition ?? '', `${run.startOffset ?? '?'}..${run.endOffset ?? '?'}`, run.orderCount ?? '', run.fraudCount ?? '', run.dqIssueCount ?? '', run.startTime.slice(0, 19).replace('T', ' '), run.blockedBy ?? ''];
+}

@@ -1,0 +1,100 @@
+// Backfill (DESIGN §7): re-derives silver and gold for a range of batch dates with the same stage
+// code as the stream. A parent fans out one child per (date, partition); the dates of a partition
+// run in order, because each batch starts from the checkpoint the batch before it wrote. Every
+// write lands on the key the stream used, so running a backfill twice changes nothing; alerts are
+// not sent again and invalid records are not copied to the DLQ again.
+import {
+  ApplicationFailure,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  executeChild,
+  getExternalWorkflowHandle,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { deriveBatch, quick, stages } from './batch-stages.ts';
+import {
+  BACKFILL_BATCH_DONE_SIGNAL,
+  BACKFILL_PROGRESS_QUERY,
+  batchWorkflowId,
+  type BackfillDayInput,
+  type BackfillInput,
+  type BackfillProgress,
+  type BackfillUnit,
+} from './types.ts';
+
+export const backfillProgress = defineQuery<BackfillProgress>(BACKFILL_PROGRESS_QUERY);
+export const backfillBatchDone = defineSignal<[{ orders: number }]>(BACKFILL_BATCH_DONE_SIGNAL);
+
+export async function backfillOrders(input: BackfillInput): Promise<BackfillProgress> {
+  const progress: BackfillProgress = { unitsTotal: 0, unitsDone: 0, batchesTotal: 0, batchesDone: 0, orders: 0, running: [], failed: [] };
+  setHandler(backfillProgress, () => progress);
+  setHandler(backfillBatchDone, ({ orders }) => {
+    progress.batchesDone = Math.min(progress.batchesTotal, progress.batchesDone + 1);
+    progress.orders += orders;
+  });
+
+  const units = await quick.planBackfill(input);
+  progress.unitsTotal = units.length;
+  progress.batchesTotal = units.reduce((sum, unit) => sum + unit.batches, 0);
+
+  // One chain per partition, dates in order; `concurrency` chains at a time.
+  const chains = new Map<number, BackfillUnit[]>();
+  for (const unit of units) chains.set(unit.partition, [...(chains.get(unit.partition) ?? []), unit]);
+  const queue = [...chains.values()];
+  const parentId = workflowInfo().workflowId;
+  const lane = async (): Promise<void> => {
+    for (let chain = queue.shift(); chain; chain = queue.shift()) {
+      for (const unit of chain) {
+        const childId = `${parentId}-${unit.date}-p${unit.partition}`;
+        progress.running.push(childId);
+        try {
+          await executeChild(backfillPartitionDay, {
+            workflowId: childId,
+            args: [{ topic: input.topic, date: unit.date, partition: unit.partition, source: input.source, parentId }],
+          });
+        } catch (error) {
+          // Later dates of this partition would start from state this one did not write: stop the chain.
+          progress.failed.push({ unit: childId, error: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) });
+          break;
+        } finally {
+          progress.running = progress.running.filter((id) => id !== childId);
+          progress.unitsDone++;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, input.concurrency) }, lane));
+
+  if (progress.failed.length > 0) {
+    throw ApplicationFailure.nonRetryable(`${progress.failed.length} of ${units.length} units failed: ${progress.failed.map((f) => `${f.unit}: ${f.error}`).join('; ')}`, 'BackfillFailed');
+  }
+  return progress;
+}
+
+/** The batches of one partition on one date, in offset order, in chunks (continue-as-new between them). */
+export async function backfillPartitionDay(input: BackfillDayInput): Promise<{ batches: number; orders: number }> {
+  const done = { ...(input.done ?? { batches: 0, orders: 0 }) };
+  const { batches, more } = await quick.listBackfillBatches(input);
+  if (input.source === 'kafka') await stages.refetchRawBatches({ topic: input.topic, partition: input.partition, batches });
+  const parent = getExternalWorkflowHandle(input.parentId);
+
+  for (const batch of batches) {
+    const ref = { topic: input.topic, partition: input.partition, startOffset: batch.startOffset, endOffset: batch.endOffset, batchId: batchWorkflowId(input.topic, input.partition, batch.startOffset) };
+    const status = await quick.checkpointStatus({ ...ref, firstBatch: batch.firstBatch });
+    if (!status.ready) {
+      throw ApplicationFailure.nonRetryable(
+        `no state before ${ref.batchId}: the batch before it (${status.blockedBy ?? 'unknown'}) never completed; replay it or backfill its date first`,
+        'BackfillGap',
+      );
+    }
+    const derived = await deriveBatch(ref, batch.rawKey, input.date, { copyToDlq: false });
+    done.batches++;
+    done.orders += derived.enrich.orderCount;
+    await parent.signal(backfillBatchDone, { orders: derived.enrich.orderCount });
+  }
+
+  if (more) await continueAsNew<typeof backfillPartitionDay>({ ...input, afterOffset: batches.at(-1)!.endOffset, done });
+  return done;
+}
