@@ -36,6 +36,8 @@ export interface BatchRun {
 
 /** Statuses a run can end in that leave its partition held back until it is replayed. */
 const NOT_COMPLETED = ['Failed', 'TimedOut', 'Terminated', 'Canceled'];
+/** The same statuses as the SDK names them. */
+const HELD_BACK = new Set(['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELLED']);
 
 /** The visibility query for a topic's batch runs; `Partition` is an SQL keyword, hence the back quotes. */
 export function batchListQuery(topic: string, filter: BatchFilter = {}): string {
@@ -55,11 +57,12 @@ export class BatchRuns {
   ) {}
 
   async list(filter: BatchFilter = {}, limit = Infinity): Promise<BatchRun[]> {
-    const runs: BatchRun[] = [];
+    const infos: WorkflowExecutionInfo[] = [];
     for await (const info of this.client.workflow.list({ query: batchListQuery(this.config.KAFKA_TOPIC, filter) })) {
-      runs.push(this.summarize(info));
-      if (runs.length >= limit) break;
+      infos.push(info);
+      if (infos.length >= limit) break;
     }
+    const runs = (await currentRuns(this.client, infos)).map((info) => this.summarize(info));
     return runs.sort((a, b) => (a.partition ?? 0) - (b.partition ?? 0) || (a.startOffset ?? 0) - (b.startOffset ?? 0));
   }
 
@@ -123,6 +126,20 @@ export class BatchRuns {
       url: batchRunUrl(this.config.TEMPORAL_UI_URL, this.config.TEMPORAL_NAMESPACE, info.workflowId),
     };
   }
+}
+
+/**
+ * Drops runs that a replay has superseded. Visibility lists every run of a workflow id, and a reset
+ * leaves the failed run behind as it was, so `--failed` would go on listing a replayed batch. Only
+ * ids listed more than once, or closed in failure, are asked for their current run.
+ */
+export async function currentRuns<T extends Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'status'>>(client: Client, infos: T[]): Promise<T[]> {
+  const seen = new Map<string, number>();
+  for (const info of infos) seen.set(info.workflowId, (seen.get(info.workflowId) ?? 0) + 1);
+  const current = new Map<string, string>();
+  const toCheck = [...new Set(infos.filter((i) => (seen.get(i.workflowId) ?? 0) > 1 || HELD_BACK.has(i.status.name)).map((i) => i.workflowId))];
+  await Promise.all(toCheck.map(async (id) => current.set(id, (await client.workflow.getHandle(id).describe()).runId)));
+  return infos.filter((info) => !current.has(info.workflowId) || current.get(info.workflowId) === info.runId);
 }
 
 /** The innermost message of a failed run: the activity's own error, not "Workflow execution failed". */

@@ -1,12 +1,13 @@
 // A whole pipeline for one test: its own topic, DLQ topic, consumer group, task queue, lake prefix
 // and alert recipient on the shared local stack, with workers and bridges as real child processes.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { currentRuns } from '../../src/temporal/batch-runs.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createKafka, ensureTopics } from '../../src/kafka/client.ts';
 import { connectKafkaSink } from '../../src/simulator/kafka-sink.ts';
 import { simulate, type SimulateOptions, type SimulationSummary } from '../../src/simulator/simulate.ts';
 import { loadReferenceData } from '../../src/reference/index.ts';
-import { OrdersProcess } from './processes.ts';
+import { freePort, OrdersProcess } from './processes.ts';
 import { requireService } from './services.ts';
 import { uniqueName, waitFor } from './wait.ts';
 
@@ -17,8 +18,6 @@ export interface BatchRun {
   startOffset: number;
   endOffset: number;
 }
-
-let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
 
 export class TestPipeline {
   readonly name = uniqueName('t');
@@ -49,12 +48,12 @@ export class TestPipeline {
       { topic: this.config.KAFKA_TOPIC, partitions: this.config.KAFKA_PARTITIONS },
       { topic: this.config.KAFKA_DLQ_TOPIC, partitions: 1 },
     ]);
-    for (let i = 0; i < workers; i++) this.addProcess('worker', this.workers, i, workerEnv);
-    for (let i = 0; i < bridges; i++) this.addProcess('bridge', this.bridges, i);
+    for (let i = 0; i < workers; i++) await this.addProcess('worker', this.workers, i, workerEnv);
+    for (let i = 0; i < bridges; i++) await this.addProcess('bridge', this.bridges, i);
   }
 
-  private addProcess(verb: 'worker' | 'bridge', list: OrdersProcess[], index: number, overrides: Record<string, string> = {}): void {
-    const ports = { BRIDGE_METRICS_PORT: String(nextPort++), WORKER_METRICS_PORT: String(nextPort++), WORKER_SDK_METRICS_PORT: String(nextPort++) };
+  private async addProcess(verb: 'worker' | 'bridge', list: OrdersProcess[], index: number, overrides: Record<string, string> = {}): Promise<void> {
+    const ports = { BRIDGE_METRICS_PORT: String(await freePort()), WORKER_METRICS_PORT: String(await freePort()), WORKER_SDK_METRICS_PORT: String(await freePort()) };
     const process = new OrdersProcess(`${this.name}-${verb}-${index}`, [verb], { ...this.env, ...ports, ...overrides });
     process.start();
     list.push(process);
@@ -65,7 +64,7 @@ export class TestPipeline {
     const count = this.workers.length;
     await Promise.all(this.workers.map((worker) => worker.stop()));
     this.workers.length = 0;
-    for (let i = 0; i < count; i++) this.addProcess('worker', this.workers, i, overrides);
+    for (let i = 0; i < count; i++) await this.addProcess('worker', this.workers, i, overrides);
   }
 
   metricsUrl(process: OrdersProcess): string {
@@ -89,8 +88,10 @@ export class TestPipeline {
   /** Every batch run of this pipeline's topic, as Temporal's visibility lists them. */
   async batches(): Promise<BatchRun[]> {
     const client = await this.client();
+    const infos: WorkflowExecutionInfo[] = [];
+    for await (const info of client.workflow.list({ query: `WorkflowId STARTS_WITH "${this.config.KAFKA_TOPIC}-"` })) infos.push(info);
     const runs: BatchRun[] = [];
-    for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${this.config.KAFKA_TOPIC}-"` })) {
+    for (const run of await currentRuns(client, infos)) {
       const memo = (run.memo ?? {}) as { partition?: number; startOffset?: number; endOffset?: number };
       runs.push({ workflowId: run.workflowId, status: run.status.name, partition: memo.partition ?? -1, startOffset: memo.startOffset ?? -1, endOffset: memo.endOffset ?? -1 });
     }

@@ -1,6 +1,7 @@
 // Runs `orders <verb>` as real child processes, so tests can SIGKILL and restart them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -69,4 +70,16 @@ export class OrdersProcess {
     await this.kill('SIGTERM');
     clearTimeout(timer);
   }
+}
+
+/**
+ * A port nothing listens on now, chosen by the OS. Ports picked at random collided with other
+ * stacks on the machine (a second local stack, a benchmark); the OS knows which are taken.
+ */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLake, type LakeStore } from '../../src/lake/store.ts';
-import type { BatchRun } from '../../src/temporal/batch-runs.ts';
+import { BatchRuns, type BatchRun } from '../../src/temporal/batch-runs.ts';
 import type { BackfillProgress } from '../../src/workflows/types.ts';
 import { ordersJson, runOrders } from '../helpers/cli.ts';
 import { withLakeSnapshot } from '../helpers/duckdb.ts';
@@ -36,16 +36,18 @@ describe('operating the pipeline: a failed batch, replay and backfill', () => {
     await pipeline.simulate({ count: 2_400, rate: 800, seed: 7, anomalyRate: 0.03, truthFile, startMs: Date.now(), eventRatePerHour: 800 * 3600, dailyRhythm: false });
     oracle = oracleOf(readTruth(truthFile));
     // Every other partition drains; partition 0 stops at the failed batch, its successors wait.
+    // Polled in-process (a CLI process per poll is slow on a busy machine); the CLI is read after.
+    const runs = new BatchRuns(await pipeline.client(), pipeline.config);
     await waitFor(
       'the faulty batch to fail and its successors to show as blocked',
       async () => {
-        failed = await ordersJson<BatchRun[]>(['batches', 'list', '--failed'], pipeline.env);
-        const running = await ordersJson<BatchRun[]>(['batches', 'list', '--running'], pipeline.env);
-        blocked = await ordersJson<BatchRun[]>(['batches', 'list', '--blocked', '--partition', String(FAULT_PARTITION)], pipeline.env);
-        return failed.length === 1 && running.length > 0 && blocked.length === running.length;
+        const [failedNow, running, blockedNow] = await Promise.all([runs.list({ state: 'failed' }), runs.list({ state: 'running' }), runs.list({ state: 'blocked', partition: FAULT_PARTITION })]);
+        return failedNow.length === 1 && running.length > 0 && blockedNow.length === running.length;
       },
-      { timeoutMs: 120_000, intervalMs: 2_000 },
+      { timeoutMs: 240_000, intervalMs: 1_000 },
     );
+    failed = await ordersJson<BatchRun[]>(['batches', 'list', '--failed'], pipeline.env);
+    blocked = await ordersJson<BatchRun[]>(['batches', 'list', '--blocked', '--partition', String(FAULT_PARTITION)], pipeline.env);
   });
 
   after(async () => {
