@@ -161,6 +161,9 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           args: [input],
           memo: { partition, startOffset: batch.startOffset, endOffset: batch.endOffset, rawKey: key, recordCount: input.recordCount },
+          // Shown in the Web UI's run list and run page, so an operator reads the batch without opening its input.
+          staticSummary: `partition ${partition}, offsets ${batch.startOffset}..${batch.endOffset}, ${input.recordCount} records, ${batchDate}`,
+          staticDetails: `Raw object: \`${key}\``,
           typedSearchAttributes: [
             { key: SA.Partition, value: partition },
             { key: SA.StartOffset, value: batch.startOffset },

@@ -55,6 +55,7 @@ export function register(program: Command): void {
       const lines: [string, unknown][] = [
         ['workflow id', run.workflowId],
         ['status', run.status],
+        ['summary', run.summary],
         ['partition', run.partition],
         ['offsets', `${run.startOffset}..${run.endOffset} (${run.recordCount ?? '?'} records)`],
         ['batch date', run.batchDate],

@@ -67,11 +67,12 @@ export class BatchRuns {
   }
 
   /** A run with its result (completed), its failure (failed) and the lake keys of its memo. */
-  async show(workflowId: string): Promise<BatchRun & { lakeKeys: string[]; rawKey?: string; recordCount?: number; result?: BatchResult; failure?: string }> {
+  async show(workflowId: string): Promise<BatchRun & { summary?: string; lakeKeys: string[]; rawKey?: string; recordCount?: number; result?: BatchResult; failure?: string }> {
     const handle = this.client.workflow.getHandle(workflowId);
     const description = await handle.describe();
     const memo = (description.memo ?? {}) as { lakeKeys?: string[]; rawKey?: string; recordCount?: number };
-    const detail = { ...this.summarize(description), lakeKeys: memo.lakeKeys ?? [], rawKey: memo.rawKey, recordCount: memo.recordCount };
+    const summary = await description.staticSummary();
+    const detail = { ...this.summarize(description), summary, lakeKeys: memo.lakeKeys ?? [], rawKey: memo.rawKey, recordCount: memo.recordCount };
     if (description.status.name === 'COMPLETED') return { ...detail, result: (await handle.result()) as BatchResult };
     if (description.status.name === 'RUNNING') return detail;
     return { ...detail, failure: await handle.result().then(() => undefined, (error: unknown) => failureMessage(error)) };

@@ -5,6 +5,7 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   log,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -42,6 +43,7 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
     if (attempt === 4 || (attempt > 4 && attempt % 10 === 0)) {
       if (status.blockedBy && !blocked) {
         upsertSearchAttributes([{ key: SA.BlockedBy, value: status.blockedBy }]);
+        setCurrentDetails(`**Blocked**: waiting for the state written by \`${status.blockedBy}\` (replay it if it failed)`);
         blocked = true;
       }
       log.info('batch waits for its predecessor', { batchId, blockedBy: status.blockedBy ?? 'unknown' });
@@ -49,6 +51,8 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
     await condition(() => predecessorDone, RECHECK_MS[Math.min(attempt, RECHECK_MS.length - 1)]!);
   }
   if (blocked) upsertSearchAttributes([{ key: SA.BlockedBy, value: null }]);
+  // The Web UI shows these details on the run's page ("current details"): where the batch is now.
+  setCurrentDetails('Deriving bronze, silver and gold');
 
   // 2–5. raw → bronze → silver → gold, fraud, quality → the checkpoint after this batch.
   const derived = await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true });
@@ -70,6 +74,10 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
 
   const lakeKeys = lakeKeysOf(derived);
   upsertMemo({ lakeKeys });
+  setCurrentDetails(
+    `Done: ${enrich.orderCount} orders to silver, ${ingest.invalidCount} quarantined, ${ingest.duplicateCount} duplicates dropped, ` +
+      `${fraud.alertIds.length} fraud alerts, ${quality.breachedChecks.length} quality breaches, ${alerts.sent} mails sent`,
+  );
   return {
     batchId,
     orderCount: enrich.orderCount,

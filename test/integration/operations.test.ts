@@ -63,8 +63,9 @@ describe('operating the pipeline: a failed batch, replay and backfill', () => {
     const firstWaiting = blocked.find((run) => run.startOffset === batch!.endOffset! + 1);
     assert.equal(firstWaiting?.blockedBy, batch!.workflowId, 'the next batch names the failed one as its blocker');
 
-    const shown = await ordersJson<{ failure?: string; url: string; status: string }>(['batches', 'show', batch!.workflowId], pipeline.env);
+    const shown = await ordersJson<{ failure?: string; url: string; status: string; summary?: string }>(['batches', 'show', batch!.workflowId], pipeline.env);
     assert.equal(shown.status, 'FAILED');
+    assert.match(shown.summary ?? '', new RegExp(`^partition ${FAULT_PARTITION}, offsets ${batch!.startOffset}\\.\\.${batch!.endOffset}, \\d+ records, \\d{4}-\\d\\d-\\d\\d$`));
     assert.match(shown.failure ?? '', /FAULT_ENRICH_AT/);
     assert.match(shown.url, new RegExp(`/workflows/${batch!.workflowId}$`));
   });
