@@ -6,6 +6,7 @@ import { register as registerBridge } from './bridge.ts';
 import { register as registerDashboard } from './dashboard.ts';
 import { register as registerDlq } from './dlq.ts';
 import { register as registerReplay } from './replay.ts';
+import { register as registerReport } from './report.ts';
 import { register as registerSimulate } from './simulate.ts';
 import { register as registerStack } from './stack.ts';
 import { register as registerStart } from './start.ts';
@@ -22,4 +23,5 @@ export function registerVerbs(program: Command): void {
   registerReplay(program);
   registerBackfill(program);
   registerDlq(program);
+  registerReport(program);
 }
