@@ -19,6 +19,20 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
+/** Objects (and listings) kept for the next record of the same batch. */
+const CACHED = 16;
+
+/** The cached value of `key`, or what `load` gives (kept; the oldest dropped beyond CACHED; failures not kept). */
+function remember<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const loading = load();
+  cache.set(key, loading);
+  loading.catch(() => cache.delete(key));
+  if (cache.size > CACHED) cache.delete(cache.keys().next().value!);
+  return loading;
+}
+
 export class QuarantineStore {
   constructor(
     private readonly lake: LakeStore,
@@ -65,21 +79,37 @@ export class QuarantineStore {
     };
     let keys: string[] = [];
     for (const day of days) {
-      keys = (await this.lake.list(rawPrefix(day, message.partition))).filter(sameBatch);
+      keys = (await this.listed(rawPrefix(day, message.partition))).filter(sameBatch);
       if (keys.length > 0) break;
     }
-    if (keys.length === 0) keys = (await this.lake.list(`${RAW_ORDERS_PATH}/`)).filter(sameBatch);
+    if (keys.length === 0) keys = (await this.listed(`${RAW_ORDERS_PATH}/`)).filter(sameBatch);
     for (const key of keys) {
-      const bytes = await this.lake.get(key);
-      if (!bytes) continue;
-      try {
-        const record = decodeRawBatch(bytes, key).find((r) => r.offset === message.offset);
-        if (record) return record;
-      } catch (error) {
-        if (!isCorruptLakeObject(error)) throw error;
-      }
+      const record = (await this.rawRecords(key)).find((r) => r.offset === message.offset);
+      if (record) return record;
     }
     return undefined;
+  }
+
+  // Raw objects never change once written, so a redrive of many records of one batch reads the
+  // batch once. Records are handled in offset order, so a few recent objects are all that help.
+  private readonly rawCache = new Map<string, Promise<RawRecord[]>>();
+  private readonly listingCache = new Map<string, Promise<string[]>>();
+
+  private rawRecords(key: string): Promise<RawRecord[]> {
+    return remember(this.rawCache, key, async () => {
+      const bytes = await this.lake.get(key);
+      if (!bytes) return [];
+      try {
+        return decodeRawBatch(bytes, key);
+      } catch (error) {
+        if (isCorruptLakeObject(error)) return [];
+        throw error;
+      }
+    });
+  }
+
+  private listed(prefix: string): Promise<string[]> {
+    return remember(this.listingCache, prefix, () => this.lake.list(prefix));
   }
 
   /**

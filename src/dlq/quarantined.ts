@@ -43,7 +43,7 @@ export function parseDlqId(text: string): DlqId | undefined {
   return Number.isSafeInteger(partition) && Number.isSafeInteger(offset) ? { partition, offset } : undefined;
 }
 
-const num = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value));
+const num = (value: unknown): number => Number(value); // INT64 beyond 2^53 comes as bigint; offsets never get there
 const str = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
 
 /**

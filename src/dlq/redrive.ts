@@ -33,15 +33,22 @@ export interface RedriveResult {
 
 /** Copies published per produce request. */
 const CHUNK = 200;
+/** Markers looked up at once. */
+const MARKER_CHECKS_AT_ONCE = 16;
 
 export async function redriveMessages(deps: RedriveDeps, messages: readonly QuarantinedMessage[]): Promise<RedriveResult[]> {
   const now = deps.now ?? (() => new Date());
   const results: RedriveResult[] = [];
   const pending: QuarantinedMessage[] = [];
-  for (const message of [...messages].sort(byPartitionAndOffset)) {
-    const marker = await deps.store.redriveMarker(message);
-    if (marker) results.push({ id: message.id, outcome: 'already-redriven', copyId: marker.copyId, redrivenAt: marker.redrivenAt });
-    else pending.push(message);
+  const sorted = [...messages].sort(byPartitionAndOffset);
+  for (let i = 0; i < sorted.length; i += MARKER_CHECKS_AT_ONCE) {
+    const chunk = sorted.slice(i, i + MARKER_CHECKS_AT_ONCE);
+    const markers = await Promise.all(chunk.map((m) => deps.store.redriveMarker(m)));
+    chunk.forEach((message, j) => {
+      const marker = markers[j];
+      if (marker) results.push({ id: message.id, outcome: 'already-redriven', copyId: marker.copyId, redrivenAt: marker.redrivenAt });
+      else pending.push(message);
+    });
   }
   // One partition at a time and in offset order, so copies keep their originals' relative order.
   const partitions = [...new Set(pending.map((m) => m.partition))];
