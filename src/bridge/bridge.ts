@@ -1,7 +1,7 @@
 // The bridge: a Kafka consumer group member that cuts each partition into batches, writes each
 // batch's raw records to the lake, starts one workflow per batch, and commits the offset after
 // the batch only once Temporal has acknowledged the start (DESIGN §3).
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Config } from '../config.ts';
 import type { LakeStore } from '../lake/store.ts';
@@ -29,6 +29,8 @@ export interface Bridge {
   stop(): Promise<void>;
   /** Batches started (or adopted) by this bridge since it started, for tests. */
   readonly stats: { started: number; adopted: number };
+  /** Partitions of the topic the group currently assigns to this bridge (for the lag metric). */
+  assignedPartitions(): number[];
 }
 
 const TICK_MS = 50;
@@ -47,11 +49,13 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const chains = new Map<number, Promise<void>>();
   let open = 0;
   let stopping = false;
+  let assigned: number[] = [];
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     generation++;
     buffers = new Map();
     verified = new Set();
+    assigned = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
     log.info({ generation, assignment: event.payload.memberAssignment }, 'joined consumer group');
   });
 
@@ -92,7 +96,10 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       .getHandle(workflowId)
       .result()
       .then(() => metrics.batchesCompleted.inc())
-      .catch(() => metrics.batchesFailed.inc())
+      .catch((error: unknown) => {
+        // Only a batch that closed unsuccessfully counts; a connection closed at shutdown does not.
+        if (error instanceof WorkflowFailedError) metrics.batchesFailed.inc();
+      })
       .finally(() => {
         open--;
         updateBackpressure();
@@ -220,7 +227,6 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       // forever); it commits nothing, since autoCommit is off: offsets are committed after starts.
       const last = batch.messages.at(-1);
       if (last) resolveOffset(last.offset);
-      if (last) metrics.consumerLag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       // Full batches are cut right here, which also slows fetching down to the pace of starts.
       while (buffer.size >= maxOrders && gen === generation && !stopping) {
         const before = buffer.size;
@@ -233,6 +239,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
 
   return {
     stats,
+    assignedPartitions: () => (stopping ? [] : assigned),
     async stop() {
       stopping = true;
       clearInterval(ticker);

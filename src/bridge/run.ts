@@ -4,8 +4,20 @@ import type { Config } from '../config.ts';
 import { createKafka, ensureTopics } from '../kafka/client.ts';
 import { openLake } from '../lake/store.ts';
 import { createLogger } from '../logger.ts';
-import { serveMetrics } from '../metrics.ts';
+import { metrics, serveMetrics } from '../metrics.ts';
 import { startBridge } from './bridge.ts';
+import { createLagReader } from './consumer-lag.ts';
+
+/** A scrape waits at most this long for Kafka's offsets. */
+const LAG_READ_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 export interface RunningBridge {
   stop(): Promise<void>;
@@ -27,7 +39,17 @@ export async function startBridgeProcess(config: Config, options: { metrics?: bo
   await consumer.connect();
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const closeMetrics = options.metrics === false ? async () => {} : await serveMetrics(config.BRIDGE_METRICS_PORT);
+  const readLag = createLagReader(admin, config.KAFKA_TOPIC, config.KAFKA_GROUP_ID);
+  const refreshLag = async (): Promise<void> => {
+    try {
+      const lags = await withTimeout(readLag(bridge.assignedPartitions()), LAG_READ_TIMEOUT_MS);
+      metrics.consumerLag.reset();
+      for (const [partition, lag] of lags) metrics.consumerLag.set({ partition: String(partition) }, lag);
+    } catch (error) {
+      // Keep the last figures: a scrape must not fail because Kafka is slow to answer.
+      log.warn({ err: error }, 'consumer lag not read');
+    }
+  };
 
   const bridge = await startBridge({
     config,
@@ -42,6 +64,7 @@ export async function startBridgeProcess(config: Config, options: { metrics?: bo
       return offset >= 0 ? offset : undefined;
     },
   });
+  const closeMetrics = options.metrics === false ? async () => {} : await serveMetrics(config.BRIDGE_METRICS_PORT, 'bridge', { beforeScrape: refreshLag });
   log.info({ topic: config.KAFKA_TOPIC, group: config.KAFKA_GROUP_ID }, 'bridge running');
 
   let resolveStopped!: () => void;

@@ -10,12 +10,19 @@ process.on('warning', (warning) => {
   if (warning.name !== 'TimeoutNegativeWarning') console.warn(warning);
 });
 
+// Help after an error is the erring command's own help (its usage line first), not the program's.
 const program = new Command('orders')
   .description('Real-time order pipeline on Kafka, Temporal and a Parquet lake')
   .exitOverride()
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError(true);
 
 registerVerbs(program);
+
+// The command whose action runs, so that a usage error found in the action shows that command's usage.
+let running: Command = program;
+program.hook('preAction', (_program, actionCommand) => {
+  running = actionCommand;
+});
 
 try {
   await program.parseAsync(process.argv);
@@ -26,7 +33,8 @@ try {
     console.error(`orders: bad setting ${error.message}`);
     process.exitCode = 2;
   } else if (error instanceof UsageError) {
-    console.error(`orders: ${error.message}\n(run with --help for usage)`);
+    console.error(`orders: ${error.message}\n`);
+    running.outputHelp({ error: true });
     process.exitCode = 2;
   } else {
     console.error(`orders: ${error instanceof Error ? error.message : String(error)}`);

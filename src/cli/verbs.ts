@@ -4,7 +4,9 @@ import { register as registerBackfill } from './backfill.ts';
 import { register as registerBatches } from './batches.ts';
 import { register as registerBridge } from './bridge.ts';
 import { register as registerDashboard } from './dashboard.ts';
+import { register as registerDlq } from './dlq.ts';
 import { register as registerReplay } from './replay.ts';
+import { register as registerReport } from './report.ts';
 import { register as registerSimulate } from './simulate.ts';
 import { register as registerStack } from './stack.ts';
 import { register as registerStart } from './start.ts';
@@ -20,4 +22,6 @@ export function registerVerbs(program: Command): void {
   registerBatches(program);
   registerReplay(program);
   registerBackfill(program);
+  registerDlq(program);
+  registerReport(program);
 }

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async () => {
       const cfg = config();
       const log = createLogger('worker', cfg.LOG_LEVEL);
-      const closeMetrics = await serveMetrics(cfg.WORKER_METRICS_PORT);
+      const closeMetrics = await serveMetrics(cfg.WORKER_METRICS_PORT, 'worker');
       const running = await startWorker(cfg, log);
       log.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, metrics: `http://127.0.0.1:${cfg.WORKER_METRICS_PORT}/metrics` }, 'worker running');
       const shutdown = (): void => void running.stop();

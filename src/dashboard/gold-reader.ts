@@ -290,6 +290,12 @@ export interface GoldReaderOptions {
   /** Link to a batch's run: `${temporalUiUrl}/namespaces/${namespace}/workflows/${batchId}`. */
   temporalUiUrl: string;
   namespace: string;
+  /**
+   * Only what happened from this time on (ms since the epoch), for `orders report --since`: sales
+   * of the minutes from it, alerts whose window ends after it, customers who ordered after it (with
+   * their lifetime totals) and batches with orders after it. Unset (the dashboard): everything.
+   */
+  sinceMs?: number;
 }
 
 export class GoldReader {
@@ -320,6 +326,7 @@ export class GoldReader {
 
   private readonly temporalUiUrl: string;
   private readonly namespace: string;
+  private readonly sinceMs: number | undefined;
 
   constructor(options: GoldReaderOptions) {
     const { lake, parse } = options;
@@ -329,6 +336,12 @@ export class GoldReader {
     this.quality = new TableFollower(lake, GOLD_TABLES.quality, parse, toDqRow);
     this.temporalUiUrl = options.temporalUiUrl;
     this.namespace = options.namespace;
+    this.sinceMs = options.sinceMs;
+  }
+
+  /** A sales row of a minute that ends after `sinceMs`. */
+  private inWindow(minute: number): boolean {
+    return this.sinceMs === undefined || minute + MINUTE_MS > this.sinceMs;
   }
 
   batchUrl(batchId: string): string {
@@ -358,7 +371,8 @@ export class GoldReader {
         for (const row of this.salesByKey.get(key) ?? []) this.foldSales(row, -1);
         this.salesByKey.delete(key);
       }
-      for (const { key, rows } of sales.added) {
+      for (const { key, rows: all } of sales.added) {
+        const rows = all.filter((row) => this.inWindow(row.minute));
         this.salesByKey.set(key, rows);
         for (const row of rows) this.foldSales(row, 1);
       }
@@ -382,9 +396,9 @@ export class GoldReader {
     if (alerts.added.length > 0 || alerts.removed.length > 0) {
       changed.add('alerts');
       for (const key of alerts.removed) this.alertsByKey.delete(key);
-      for (const { key, rows } of alerts.added) this.alertsByKey.set(key, rows);
+      for (const { key, rows } of alerts.added) this.alertsByKey.set(key, rows.filter((row) => this.sinceMs === undefined || row.windowEnd >= this.sinceMs));
       if (alerts.removed.length > 0) this.alertById.clear();
-      const sources = alerts.removed.length > 0 ? [...this.alertsByKey.values()] : alerts.added.map((a) => a.rows);
+      const sources = alerts.removed.length > 0 ? [...this.alertsByKey.values()] : alerts.added.map((a) => this.alertsByKey.get(a.key) ?? []);
       for (const rows of sources) for (const row of rows) this.alertById.set(row.alertId, row);
     }
 
@@ -504,7 +518,10 @@ export class GoldReader {
     // A bounded insertion into a short sorted list: no full sort of a large customer map.
     const top: CustomerTotalsRow[] = [];
     const before = (a: CustomerTotalsRow, b: CustomerTotalsRow): boolean => a.spendUsd > b.spendUsd || (a.spendUsd === b.spendUsd && a.customerId < b.customerId);
+    let count = 0;
     for (const row of this.latestCustomer.values()) {
+      if (this.sinceMs !== undefined && row.lastOrderTs < this.sinceMs) continue;
+      count++;
       if (top.length === TOP_CUSTOMERS && !before(row, top[top.length - 1]!)) continue;
       let i = top.length;
       while (i > 0 && before(row, top[i - 1]!)) i--;
@@ -512,7 +529,7 @@ export class GoldReader {
       if (top.length > TOP_CUSTOMERS) top.pop();
     }
     return {
-      count: this.latestCustomer.size,
+      count,
       top: top.map((r) => ({ customerId: r.customerId, segment: r.segment, orders: r.orders, items: r.items, spendUsd: r.spendUsd, lastOrderTs: r.lastOrderTs })),
     };
   }
@@ -540,6 +557,8 @@ export class GoldReader {
     const all: QualityView[] = [];
     let breachedBatches = 0;
     for (const [batchId, checks] of this.dqByBatch) {
+      // A batch's time is that of its orders, known from its sales rows, which the window filtered.
+      if (this.sinceMs !== undefined && !this.batchLatestMinute.has(batchId)) continue;
       const rows = [...checks.values()];
       const breached = rows
         .filter((r) => r.breached)

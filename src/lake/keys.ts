@@ -30,6 +30,7 @@ export type TableName = keyof typeof TABLE_PATHS;
 export const RAW_ORDERS_PATH = 'raw/orders';
 export const STATE_PATH = 'state';
 export const ALERT_SENT_PATH = 'alerts/sent';
+export const DLQ_REDRIVEN_PATH = 'dlq/redriven';
 
 const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const GOLD_TABLE_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -180,6 +181,16 @@ export function statePrefix(partition: number): string {
 export function alertSentKey(alertId: string): string {
   if (alertId.length === 0) throw new RangeError('alert id must not be empty');
   return `${ALERT_SENT_PATH}/${encodeURIComponent(alertId)}`;
+}
+
+/**
+ * Marker written once a quarantined record was re-published to the orders topic and the broker
+ * acknowledged it: `dlq/redriven/partition=P/<offset>.json`, keyed by the original record's
+ * partition and offset (its DLQ id), so a second redrive of the same record finds it and skips.
+ */
+export function redriveMarkerKey(partition: number, offset: number): string {
+  checkPartition(partition);
+  return `${DLQ_REDRIVEN_PATH}/partition=${partition}/${padOffset(offset)}.json`;
 }
 
 /** Prefix of a table's objects, with the trailing slash, for `LakeStore.list`. */
