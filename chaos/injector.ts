@@ -70,7 +70,7 @@ export class ChaosInjector {
     if (isService(victim)) {
       this.restarting.add(victim);
       try {
-        await killService(this.targets.config, victim);
+        if (!(await killService(this.targets.config, victim))) throw new Error(`${victim} has no process of this stack to kill (pid file missing)`);
         await sleep(downMs);
         await startService(this.targets.config, victim);
       } finally {
@@ -105,11 +105,13 @@ export class ChaosInjector {
       for (const name of SERVICE_NAMES) {
         if (this.restarting.has(name) || (await runningPid(paths, name)) !== undefined) continue;
         if (this.restarting.has(name)) continue; // the injector took it down while we looked
-        this.serviceCrashes.set(name, this.serviceCrashes.get(name)! + 1);
-        this.options.log?.(`${name} exited on its own: restarting it`);
+        // No process of ours: a crash only if nothing answers either (startService then launches one).
         this.restarting.add(name);
         try {
-          await startService(this.targets.config, name);
+          if (await startService(this.targets.config, name)) {
+            this.serviceCrashes.set(name, this.serviceCrashes.get(name)! + 1);
+            this.options.log?.(`${name} exited on its own: restarted it`);
+          }
         } finally {
           this.restarting.delete(name);
         }

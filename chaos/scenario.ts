@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadReferenceData } from '../src/reference/index.ts';
 import { simulate } from '../src/simulator/simulate.ts';
-import { startService, SERVICE_NAMES } from '../src/stack/index.ts';
+import { stackStatus, startService, SERVICE_NAMES } from '../src/stack/index.ts';
 import { exactlyOnceVerdict, type Check } from '../test/helpers/exactly-once.ts';
 import { readPipelineFacts } from '../test/helpers/lake-facts.ts';
 import { oracleOf, readTruth } from '../test/helpers/oracle.ts';
@@ -61,6 +61,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const truthFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'chaos-truth-')), 'truth.jsonl');
   const fuzz = fuzzMessages(options.seed, options.fuzz);
   try {
+    // The injector kills services through the stack's pid files: each must be a process this stack started.
+    const strangers = (await stackStatus(pipeline.config)).filter((s) => s.pid === undefined).map((s) => s.title);
+    if (strangers.length > 0) throw new Error(`not started by this stack (${pipeline.config.STACK_DIR}), so it cannot be killed: ${strangers.join(', ')}; run \`orders stack down\` and \`orders stack up\``);
     await pipeline.start({ workers: options.workers ?? 1, bridges: options.bridges ?? 1 });
     log(`pipeline ${pipeline.name}: ${options.orders} orders at ${options.rate}/s, ${options.fuzz} fuzzed messages, ≥ ${options.kills} kills, seed ${options.seed}`);
     const injector = new ChaosInjector(pipeline, { seed: options.seed, ...(options.victims ? { victims: options.victims } : {}), ...(options.pauseMs ? { pauseMs: options.pauseMs } : {}), log });
