@@ -95,7 +95,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     const drainBegan = Date.now();
     log(`${injector.totalKills} kills done; draining`);
-    await pipeline.waitUntilDrained(options.drainTimeoutMs ?? 600_000).catch((error: Error) => log(`not drained: ${error.message}`));
+    await pipeline.waitUntilDrained(options.drainTimeoutMs ?? 1_800_000).catch((error: Error) => log(`not drained: ${error.message}`));
     const drainMs = Date.now() - drainBegan;
     log(`drained in ${(drainMs / 1000).toFixed(1)} s; reading the lake`);
 

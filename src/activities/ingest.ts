@@ -4,6 +4,7 @@ import { findDuplicates } from '../domain/dedupe.ts';
 import type { BronzeRow, QuarantineRow } from '../domain/rows.ts';
 import { bronzeKey, quarantineKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
+import { chunkBySize, headerText } from '../kafka/chunk.ts';
 import { decodeRawBatch, rawValueBytes, type RawRecord } from '../lake/raw.ts';
 import { metrics } from '../metrics.ts';
 import { decodeOrder } from '../schemas/index.ts';
@@ -83,20 +84,19 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
  */
 async function sendToDlq(deps: ActivityDeps, ref: BatchRef, records: RawRecord[], quarantined: QuarantineRow[]): Promise<void> {
   const byOffset = new Map(records.map((r) => [r.offset, r]));
-  await deps.dlq.send({
-    topic: deps.config.KAFKA_DLQ_TOPIC,
-    messages: quarantined.map((q) => ({
-      key: `${ref.partition}-${q.offset}`,
-      value: dlqValue(byOffset.get(q.offset), q.raw),
-      headers: {
-        reason: q.reason,
-        'source-partition': String(ref.partition),
-        'source-offset': String(q.offset),
-        'batch-id': ref.batchId,
-        ...(byOffset.get(q.offset)?.headers ?? {}),
-      },
-    })),
-  });
+  const messages = quarantined.map((q) => ({
+    key: `${ref.partition}-${q.offset}`,
+    value: dlqValue(byOffset.get(q.offset), q.raw),
+    headers: {
+      reason: headerText(q.reason),
+      'source-partition': String(ref.partition),
+      'source-offset': String(q.offset),
+      'batch-id': ref.batchId,
+      ...(byOffset.get(q.offset)?.headers ?? {}),
+    },
+  }));
+  // Sends the broker accepts: all of a batch's bad records in one request can pass its size limit.
+  for (const chunk of chunkBySize(messages)) await deps.dlq.send({ topic: deps.config.KAFKA_DLQ_TOPIC, messages: chunk });
 }
 
 /** The DLQ copy carries the bytes that arrived, not the quarantine's readable text. */
