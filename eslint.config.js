@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.stack/', 'dist/', 'test-artifacts/', 'src/dashboard/public/vendor/'] },
+  { ignores: ['node_modules/', '.stack/', '.stack-*/', 'dist/', 'test-artifacts/', 'src/dashboard/public/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,6 +10,7 @@ import { openLake, type LakeStore } from '../lake/store.ts';
 import type { Logger } from '../logger.ts';
 import { loadReferenceData } from '../reference/index.ts';
 import type { ReferenceData } from '../reference/types.ts';
+import { whenReachable } from '../startup.ts';
 
 /** A rendered alert, as the SMTP transport sends it. */
 export type OutgoingMail = AlertEmail;
@@ -27,11 +28,11 @@ export interface ActivityDeps {
 }
 
 export async function connectActivityDeps(config: Config, log: Logger): Promise<ActivityDeps> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await whenReachable('Temporal', () => Connection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
   const kafka = createKafka(config, 'orders-worker');
-  await ensureTopics(kafka, [{ topic: config.KAFKA_DLQ_TOPIC, partitions: 1 }]);
+  await whenReachable('Kafka', () => ensureTopics(kafka, [{ topic: config.KAFKA_DLQ_TOPIC, partitions: 1 }]), { log });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  await whenReachable('Kafka', () => producer.connect(), { log });
   const transport = nodemailer.createTransport(config.SMTP_URL);
   return {
     config,

@@ -4,7 +4,8 @@ import { findDuplicates } from '../domain/dedupe.ts';
 import type { BronzeRow, QuarantineRow } from '../domain/rows.ts';
 import { bronzeKey, quarantineKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
-import { decodeRawBatch, type RawRecord } from '../lake/raw.ts';
+import { chunkBySize, headerText } from '../kafka/chunk.ts';
+import { decodeRawBatch, rawValueBytes, type RawRecord } from '../lake/raw.ts';
 import { metrics } from '../metrics.ts';
 import { decodeOrder } from '../schemas/index.ts';
 import type { BatchRef, IngestResult } from '../workflows/types.ts';
@@ -21,9 +22,12 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
       const valid: BronzeRow[] = [];
       const quarantined: QuarantineRow[] = [];
       for (const record of records) {
-        const decoded = decodeOrder(record.value ?? '', record.headers);
+        // The bytes as sent: a value that is not UTF-8 is kept as base64 in the raw zone.
+        const value = rawValueBytes(record);
+        const decoded = decodeOrder(value ?? '', record.headers);
         if (!decoded.ok) {
-          quarantined.push({ partition: ref.partition, offset: record.offset, kafkaTs: record.timestamp, reason: decoded.reason, raw: record.value ?? '' });
+          // `raw` is text for people reading the quarantine (bad bytes shown as U+FFFD); the DLQ gets the exact bytes.
+          quarantined.push({ partition: ref.partition, offset: record.offset, kafkaTs: record.timestamp, reason: decoded.reason, raw: value ? Buffer.from(value).toString('utf8') : '' });
           continue;
         }
         const { order, schemaVersion } = decoded;
@@ -80,18 +84,23 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
  */
 async function sendToDlq(deps: ActivityDeps, ref: BatchRef, records: RawRecord[], quarantined: QuarantineRow[]): Promise<void> {
   const byOffset = new Map(records.map((r) => [r.offset, r]));
-  await deps.dlq.send({
-    topic: deps.config.KAFKA_DLQ_TOPIC,
-    messages: quarantined.map((q) => ({
-      key: `${ref.partition}-${q.offset}`,
-      value: q.raw,
-      headers: {
-        reason: q.reason,
-        'source-partition': String(ref.partition),
-        'source-offset': String(q.offset),
-        'batch-id': ref.batchId,
-        ...(byOffset.get(q.offset)?.headers ?? {}),
-      },
-    })),
-  });
+  const messages = quarantined.map((q) => ({
+    key: `${ref.partition}-${q.offset}`,
+    value: dlqValue(byOffset.get(q.offset), q.raw),
+    headers: {
+      reason: headerText(q.reason),
+      'source-partition': String(ref.partition),
+      'source-offset': String(q.offset),
+      'batch-id': ref.batchId,
+      ...(byOffset.get(q.offset)?.headers ?? {}),
+    },
+  }));
+  // Sends the broker accepts: all of a batch's bad records in one request can pass its size limit.
+  for (const chunk of chunkBySize(messages)) await deps.dlq.send({ topic: deps.config.KAFKA_DLQ_TOPIC, messages: chunk });
+}
+
+/** The DLQ copy carries the bytes that arrived, not the quarantine's readable text. */
+function dlqValue(record: RawRecord | undefined, fallback: string): Buffer | string {
+  const bytes = record ? rawValueBytes(record) : undefined;
+  return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : fallback;
 }

@@ -8,7 +8,8 @@ export interface BufferedRecord {
   key: string | null;
   timestamp: number;
   headers: Record<string, string>;
-  value: string | null;
+  /** UTF-8 text, or the bytes when they are not valid UTF-8 */
+  value: string | Uint8Array | null;
 }
 
 export interface CutBatch {

@@ -5,6 +5,7 @@ import { createKafka, ensureTopics } from '../kafka/client.ts';
 import { openLake } from '../lake/store.ts';
 import { createLogger } from '../logger.ts';
 import { metrics, serveMetrics } from '../metrics.ts';
+import { whenReachable } from '../startup.ts';
 import { startBridge } from './bridge.ts';
 import { createLagReader } from './consumer-lag.ts';
 
@@ -27,17 +28,17 @@ export interface RunningBridge {
 export async function startBridgeProcess(config: Config, options: { metrics?: boolean } = {}): Promise<RunningBridge> {
   const log = createLogger('bridge', config.LOG_LEVEL);
   const kafka = createKafka(config, 'orders-bridge');
-  await ensureTopics(kafka, [{ topic: config.KAFKA_TOPIC, partitions: config.KAFKA_PARTITIONS }]);
+  await whenReachable('Kafka', () => ensureTopics(kafka, [{ topic: config.KAFKA_TOPIC, partitions: config.KAFKA_PARTITIONS }]), { log });
   const admin = kafka.admin();
-  await admin.connect();
+  await whenReachable('Kafka', () => admin.connect(), { log });
   const consumer = kafka.consumer({
     groupId: config.KAFKA_GROUP_ID,
     maxWaitTimeInMs: Math.min(250, config.BATCH_MAX_WAIT_MS),
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
   });
-  await consumer.connect();
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await whenReachable('Kafka', () => consumer.connect(), { log });
+  const connection = await whenReachable('Temporal', () => Connection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const readLag = createLagReader(admin, config.KAFKA_TOPIC, config.KAFKA_GROUP_ID);
   const refreshLag = async (): Promise<void> => {

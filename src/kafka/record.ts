@@ -1,5 +1,7 @@
 // A Kafka message as the raw zone keeps it. One conversion for the bridge and for a backfill that
-// re-reads Kafka, so both write the same raw bytes for the same records.
+// re-reads Kafka, so both write the same raw bytes for the same records. A value that is not valid
+// UTF-8 stays bytes (the raw codec keeps it as base64): decoding it leniently would replace the bad
+// bytes with U+FFFD, and the contract check would then judge a different message than the one sent.
 import type { KafkaMessage } from 'kafkajs';
 import type { BufferedRecord } from '../bridge/partition-buffer.ts';
 
@@ -13,6 +15,16 @@ export function recordOf(message: KafkaMessage): BufferedRecord {
     key: message.key ? message.key.toString('utf8') : null,
     timestamp: Number(message.timestamp),
     headers,
-    value: message.value ? message.value.toString('utf8') : null,
+    value: message.value ? textOrBytes(message.value) : null,
   };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function textOrBytes(value: Buffer): string | Uint8Array {
+  try {
+    return strictUtf8.decode(value);
+  } catch {
+    return new Uint8Array(value);
+  }
 }

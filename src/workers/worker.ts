@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { createActivities } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
 import type { Logger } from '../logger.ts';
+import { whenReachable } from '../startup.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -28,7 +29,7 @@ export interface RunningWorker {
 export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
   installRuntime(config);
   const deps = await connectActivityDeps(config, log);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await whenReachable('Temporal', () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

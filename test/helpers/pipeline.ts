@@ -59,6 +59,12 @@ export class TestPipeline {
     list.push(process);
   }
 
+  /** Starts one more bridge in the same consumer group (a rebalance follows). */
+  async addBridge(): Promise<OrdersProcess> {
+    await this.addProcess('bridge', this.bridges, this.bridges.length);
+    return this.bridges.at(-1)!;
+  }
+
   /** Stops the workers and starts as many new ones with these settings on top (e.g. a fault switch turned off). */
   async replaceWorkers(overrides: Record<string, string>): Promise<void> {
     const count = this.workers.length;

@@ -11,6 +11,7 @@ export class OrdersProcess {
   private child: ChildProcess | undefined;
   private exits: { code: number | null; signal: NodeJS.Signals | null; killedByTest: boolean }[] = [];
   private killing = false;
+  private stopped = false;
 
   constructor(
     readonly name: string,
@@ -19,6 +20,7 @@ export class OrdersProcess {
   ) {}
 
   start(): void {
+    this.stopped = false;
     mkdirSync(ARTIFACTS, { recursive: true });
     const log = createWriteStream(path.join(ARTIFACTS, `${this.name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...this.args], {
@@ -40,8 +42,18 @@ export class OrdersProcess {
     return this.env[name];
   }
 
+  /** Being killed or stopped on purpose: a supervisor must not bring it back. */
+  get meantToBeDown(): boolean {
+    return this.killing || this.stopped;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Exits the test caused with SIGKILL. */
+  get kills(): number {
+    return this.exits.filter((e) => e.killedByTest && e.signal === 'SIGKILL').length;
   }
 
   /** Exits the test did not cause: crashes. */
@@ -64,6 +76,7 @@ export class OrdersProcess {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (!this.running) return;
     const child = this.child!;
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
