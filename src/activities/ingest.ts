@@ -1,12 +1,12 @@
 // Stage 1: raw → bronze (valid events, upcast, repeats flagged) and quarantine + DLQ (invalid ones).
 import { ApplicationFailure } from '@temporalio/activity';
 import { findDuplicates } from '../domain/dedupe.ts';
-import type { BronzeRow, QuarantineRow } from '../domain/rows.ts';
+import { ingestRecords } from '../domain/ingest.ts';
+import type { QuarantineRow } from '../domain/rows.ts';
 import { bronzeKey, quarantineKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
 import { decodeRawBatch, type RawRecord } from '../lake/raw.ts';
 import { metrics } from '../metrics.ts';
-import { decodeOrder } from '../schemas/index.ts';
 import type { BatchRef, IngestResult } from '../workflows/types.ts';
 import { groupBy, type BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -18,28 +18,7 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
       if (!bytes) throw ApplicationFailure.nonRetryable(`raw object ${ref.rawKey} is missing`, 'CorruptBatch');
       const records = decodeRawBatch(bytes);
 
-      const valid: BronzeRow[] = [];
-      const quarantined: QuarantineRow[] = [];
-      for (const record of records) {
-        const decoded = decodeOrder(record.value ?? '', record.headers);
-        if (!decoded.ok) {
-          quarantined.push({ partition: ref.partition, offset: record.offset, kafkaTs: record.timestamp, reason: decoded.reason, raw: record.value ?? '' });
-          continue;
-        }
-        const { order, schemaVersion } = decoded;
-        valid.push({
-          orderId: order.orderId,
-          customerId: order.customerId,
-          orderTs: Date.parse(order.orderDate),
-          orderDate: order.dateOrder,
-          schemaVersion,
-          partition: ref.partition,
-          offset: record.offset,
-          kafkaTs: record.timestamp,
-          payload: JSON.stringify(order),
-          duplicate: false,
-        });
-      }
+      const { valid, quarantined } = ingestRecords(records, ref.partition);
 
       const state = await io.readState(ref.partition, ref.startOffset);
       for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;
