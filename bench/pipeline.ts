@@ -182,10 +182,9 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     const preload = await produce(base, topic, {
       count: options.orders,
       seed: 8,
-      startMs: Date.now(),
-      // A realistic stream: orders of the last hour or so, all on one day, few dates per batch.
-      eventRatePerHour: Math.max(options.orders, 1),
-      dailyRhythm: false,
+      // The simulator's own clock and customer behaviour (0.6 orders per customer and hour), so
+      // fraud rules fire on the labelled anomalies only, as in production; Kafka timestamps are
+      // the real send times whatever the simulated order dates.
       maxInFlight: 2,
     });
     log(`pre-loaded at ${preload.ratePerSec.toLocaleString('en-US')} orders/s`);
@@ -265,11 +264,11 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     try {
       // Warm up (worker bundle, connections, JIT) on a few seconds of the same stream.
       log(`latency: warming up at ${rate}/s…`);
-      await produce(config, topic, { count: rate * 3, rate, seed: 3, startMs: Date.now(), eventRatePerHour: rate * 3600, dailyRhythm: false });
+      await produce(config, topic, { count: rate * 3, rate, seed: 3 });
       await waitDrained();
       fromMs = Date.now();
       log(`latency: ${options.latencySec} s at ${rate}/s…`);
-      produced = await produce(config, topic, { count: rate * options.latencySec, rate, seed: 4, startMs: Date.now(), eventRatePerHour: rate * 3600, dailyRhythm: false });
+      produced = await produce(config, topic, { count: rate * options.latencySec, rate, seed: 4 });
       toMs = Date.now();
       await waitDrained();
       // Alerts are sent after the checkpoint: give the last batches' mails a moment.

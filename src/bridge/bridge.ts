@@ -47,6 +47,9 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const chains = new Map<number, Promise<void>>();
   let open = 0;
   let stopping = false;
+  // Ends the long polls on batch results at stop: left running, their retries fire on the closed
+  // connection after stop and throw "Channel has been shut down" out of a timer, killing the process.
+  const polls = new AbortController();
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     generation++;
@@ -88,11 +91,12 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const trackCompletion = (workflowId: string): void => {
     open++;
     updateBackpressure();
-    temporal.workflow
-      .getHandle(workflowId)
-      .result()
+    temporal
+      .withAbortSignal(polls.signal, () => temporal.workflow.getHandle(workflowId).result())
       .then(() => metrics.batchesCompleted.inc())
-      .catch(() => metrics.batchesFailed.inc())
+      .catch(() => {
+        if (!polls.signal.aborted) metrics.batchesFailed.inc();
+      })
       .finally(() => {
         open--;
         updateBackpressure();
@@ -234,6 +238,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       stopping = true;
       clearInterval(ticker);
       await Promise.allSettled([...chains.values()]);
+      polls.abort();
       await consumer.disconnect();
     },
   };

@@ -36,10 +36,11 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   let blocked = false;
   for (let attempt = 0; ; attempt++) {
     predecessorDone = false;
-    const status = await quick.checkpointStatus({ ...ref, firstBatch: input.firstBatch });
-    if (status.ready) break;
     // Say who holds us back once we have waited a while (not on every short wait for a busy predecessor).
-    if (attempt === 4 || (attempt > 4 && attempt % 10 === 0)) {
+    const report = attempt === 4 || (attempt > 4 && attempt % 10 === 0);
+    const status = await quick.checkpointStatus({ ...ref, firstBatch: input.firstBatch, findBlocker: report });
+    if (status.ready) break;
+    if (report) {
       if (status.blockedBy && !blocked) {
         upsertSearchAttributes([{ key: SA.BlockedBy, value: status.blockedBy }]);
         blocked = true;

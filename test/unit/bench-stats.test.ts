@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { alertLatencies, goldCompletions, silverCompletions, silverLatencies } from '../../bench/lib/figures.ts';
 import { descendantsOf, parseMachineCpu, parseProcStat, parseRssBytes } from '../../bench/lib/proc.ts';
+import { selfTimes } from '../../bench/lib/cpu-profile.ts';
 import { percentile, ratio, steadyRate, summarizeLatencies } from '../../bench/lib/stats.ts';
 
 describe('bench percentiles', () => {
@@ -110,5 +111,28 @@ describe('bench /proc parsers', () => {
   it('finds a process tree: a service and its children, not its siblings', () => {
     const parents = new Map([[10, 1], [11, 10], [12, 11], [20, 1]]);
     assert.deepEqual(descendantsOf(10, parents).sort(), [10, 11, 12]);
+  });
+});
+
+describe('bench CPU profile summary', () => {
+  it('sums self time per function over its nodes and ranks the heaviest first', () => {
+    const frame = (functionName: string, url = 'file:///w/src/lake/parquet.ts') => ({ functionName, url, lineNumber: 9 });
+    const profile = {
+      startTime: 0,
+      endTime: 4000,
+      nodes: [
+        { id: 1, callFrame: frame('(root)', '') },
+        { id: 2, callFrame: frame('writeParquet') },
+        { id: 3, callFrame: frame('parse', 'file:///w/node_modules/zod/index.js') },
+        { id: 4, callFrame: frame('writeParquet') },
+      ],
+      samples: [2, 3, 4, 2],
+      timeDeltas: [0, 1000, 1000, 1000, 1000],
+    };
+    assert.deepEqual(selfTimes(profile), [
+      { fn: 'writeParquet (src/lake/parquet.ts:10)', selfMs: 3, pct: 75 },
+      { fn: 'parse (zod/index.js:10)', selfMs: 1, pct: 25 },
+      { fn: '(root)', selfMs: 0, pct: 0 },
+    ]);
   });
 });
