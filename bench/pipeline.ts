@@ -27,7 +27,7 @@ import { OrdersProcess } from '../test/helpers/processes.ts';
 import { alertLatencies, goldCompletions, silverCompletions, silverLatencies, type SentAlert } from './lib/figures.ts';
 import { listWithTimes, mapConcurrent, readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
 import { ProcSampler, type WindowFigures } from './lib/proc-sampler.ts';
-import { ratio, steadyRate, summarizeLatencies, type LatencySummary, type SteadyRate } from './lib/stats.ts';
+import { ordersPerCoreSecond, ratio, steadyRate, summarizeLatencies, type LatencySummary, type SteadyRate } from './lib/stats.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -39,7 +39,7 @@ export interface PipelineBenchOptions {
   tailSec: number;
   latencyRate: number;
   latencySec: number;
-  /** Settings on top of the environment for bridge and worker (e.g. BATCH_MAX_ORDERS). */
+  /** Settings on top of the environment for bridge, worker and baseline (e.g. BATCH_MAX_ORDERS). */
   pipelineEnv: Record<string, string>;
   /** Write V8 CPU profiles of bridge and worker (throughput run) into this folder. */
   profileDir?: string;
@@ -55,6 +55,8 @@ export interface ThroughputFigures {
   silver: SteadyRate | null;
   gold: SteadyRate | null;
   resources: WindowFigures;
+  /** Silver orders/s per core of CPU used by all sampled processes in the window (load-independent). */
+  ordersPerCoreSecond: number | null;
   loadAverage: number[];
 }
 
@@ -75,6 +77,8 @@ export interface PipelineBenchResult {
   pipeline: ThroughputFigures;
   /** Pipeline / baseline steady rates into silver. */
   ratioSilver: number | null;
+  /** Pipeline / baseline orders per core-second: the CPU cost ratio, steadier than ratioSilver under load. */
+  ratioPerCore: number | null;
   latency: LatencyFigures | null;
 }
 
@@ -147,7 +151,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     LAKE_URI: `s3://orders-lake/${stamp}/${name}`,
     ALERT_TO: `${stamp}-${name}@bench.local`,
     LOG_LEVEL: 'warn',
-    ...(name === 'baseline' ? {} : options.pipelineEnv),
+    // Both systems get the settings (BATCH_MAX_ORDERS shapes the baseline's parts too).
+    ...options.pipelineEnv,
   });
   const configOf = (env: Record<string, string>): Config => loadConfig({ ...process.env, ...env });
 
@@ -223,8 +228,9 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       const silver = steadyRate(silverCompletions(parts), window) ?? null;
       const gold = system === 'pipeline' ? (steadyRate(goldCompletions(parts, await readCheckpoints(config)), window) ?? null) : null;
       const resources = silver ? sampler.figures(silver.fromMs, silver.toMs) : { processes: {}, machineBusyPct: 0 };
-      log(`${system}: silver ${silver?.ratePerSec ?? '-'} orders/s, gold ${gold?.ratePerSec ?? '-'} orders/s over ${((silver?.windowMs ?? 0) / 1000).toFixed(1)} s${done ? ' (drained)' : ''}; load ${loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
-      return { system, drained: done, silver, gold, resources, loadAverage };
+      const perCore = ordersPerCoreSecond(silver?.ratePerSec, resources.processes);
+      log(`${system}: silver ${silver?.ratePerSec ?? '-'} orders/s, gold ${gold?.ratePerSec ?? '-'} orders/s over ${((silver?.windowMs ?? 0) / 1000).toFixed(1)} s${done ? ' (drained)' : ''}, ${perCore ?? '-'} orders per core-second; load ${loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+      return { system, drained: done, silver, gold, resources, ordersPerCoreSecond: perCore, loadAverage };
     };
 
     const baseline = options.skipBaseline ? null : await throughput('baseline');
@@ -237,6 +243,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       baseline,
       pipeline,
       ratioSilver: ratio(pipeline.silver?.ratePerSec, baseline?.silver?.ratePerSec),
+      ratioPerCore: ratio(pipeline.ordersPerCoreSecond, baseline?.ordersPerCoreSecond),
       latency,
     };
   } finally {

@@ -81,3 +81,16 @@ export function ratio(a: number | null | undefined, b: number | null | undefined
   if (a == null || b == null || b === 0) return null;
   return Math.round((a / b) * 1000) / 1000;
 }
+
+/**
+ * Orders per second of CPU time (one core busy for one second) summed over the processes of a
+ * run: the system under test and the stack services it used. On a shared machine a system gets
+ * whatever CPU share the others leave it, so raw rates swing with the load; CPU cost per order
+ * does not, which makes this ratio the steadier comparison (and the one a quiet machine scales
+ * by: rate ≈ this × cores available).
+ */
+export function ordersPerCoreSecond(ratePerSec: number | null | undefined, cpuPctByProcess: Readonly<Record<string, { cpuPct: number }>>): number | null {
+  const cores = Object.values(cpuPctByProcess).reduce((sum, p) => sum + p.cpuPct / 100, 0);
+  if (ratePerSec == null || cores <= 0) return null;
+  return Math.round(ratePerSec / cores);
+}

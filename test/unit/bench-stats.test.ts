@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { alertLatencies, goldCompletions, silverCompletions, silverLatencies } from '../../bench/lib/figures.ts';
 import { descendantsOf, parseMachineCpu, parseProcStat, parseRssBytes } from '../../bench/lib/proc.ts';
 import { selfTimes } from '../../bench/lib/cpu-profile.ts';
-import { percentile, ratio, steadyRate, summarizeLatencies } from '../../bench/lib/stats.ts';
+import { pipelineTable } from '../../bench/lib/report.ts';
+import { ordersPerCoreSecond, percentile, ratio, steadyRate, summarizeLatencies } from '../../bench/lib/stats.ts';
 
 describe('bench percentiles', () => {
   it('takes the nearest rank, so p50 of 1..10 is 5 and p99 of 1..100 is 99', () => {
@@ -56,6 +57,12 @@ describe('bench steady rate', () => {
   it('has no figure when nothing completed or the warm-up covers the whole run', () => {
     assert.equal(steadyRate([], { warmupMs: 0, measureMs: 1000, tailMs: 0, drained: true }), undefined);
     assert.equal(steadyRate(steady, { warmupMs: 20_000, measureMs: 1000, tailMs: 0, drained: true }), undefined);
+  });
+
+  it('divides a rate by the cores all processes used, and has no figure without CPU', () => {
+    assert.equal(ordersPerCoreSecond(3000, { worker: { cpuPct: 100 }, temporal: { cpuPct: 50 } }), 2000);
+    assert.equal(ordersPerCoreSecond(3000, {}), null);
+    assert.equal(ordersPerCoreSecond(null, { worker: { cpuPct: 100 } }), null);
   });
 
   it('gives ratios to three decimals and none without a baseline', () => {
@@ -134,5 +141,30 @@ describe('bench CPU profile summary', () => {
       { fn: 'parse (zod/index.js:10)', selfMs: 1, pct: 25 },
       { fn: '(root)', selfMs: 0, pct: 0 },
     ]);
+  });
+});
+
+describe('bench report', () => {
+  it('renders the pipeline table with the ratio, the load average and a dash for what was not measured', () => {
+    const resources = { processes: { worker: { cpuPct: 80.5, rssMeanMiB: 300, rssMaxMiB: 350 } }, machineBusyPct: 95 };
+    const rate = (ratePerSec: number) => ({ fromMs: 0, toMs: 60_000, windowMs: 60_000, orders: ratePerSec * 60, ratePerSec, shortWindow: false });
+    const table = pipelineTable({
+      date: '2026-11-28T01:00:00.000Z',
+      machine: { cpus: 2, memoryGiB: 24, node: 'v24.9.0', loadAverageAtStart: [1, 2, 3] },
+      loadAverageAtEnd: [1.5, 2, 3],
+      pipeline: {
+        settings: { orders: 1000, warmupSec: 15, measureSec: 60, tailSec: 5, latencyRate: 2000, latencySec: 60, pipelineEnv: {} },
+        preload: { orders: 1000, ratePerSec: 500 },
+        baseline: { system: 'baseline', drained: false, silver: rate(10_000), gold: null, resources, ordersPerCoreSecond: 12_000, loadAverage: [1.1, 2, 3] },
+        pipeline: { system: 'pipeline', drained: false, silver: rate(6000), gold: rate(5000), resources, ordersPerCoreSecond: 6000, loadAverage: [1.2, 2, 3] },
+        ratioSilver: 0.6,
+        ratioPerCore: 0.5,
+        latency: null,
+      },
+    });
+    assert.match(table, /\| orders\/s into silver \(steady window\) \| 10,000 \| 6,000 \| 0\.6 \|/);
+    assert.match(table, /\| orders per core-second \(CPU of every process sampled\) \| 12,000 \| 6,000 \| 0\.5 \|/);
+    assert.match(table, /at start 1\.00 \/ 2\.00 \/ 3\.00/);
+    assert.match(table, /\| worker \| 80\.5 % · 300 \/ 350 \| 80\.5 % · 300 \/ 350 \| – \|/);
   });
 });
