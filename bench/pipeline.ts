@@ -248,6 +248,10 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     };
   } finally {
     sampler.stop();
+    // The topics hold up to millions of orders: drop them. The lake prefix stays for inspection
+    // (remove with `rm -rf $STACK_DIR/s3/orders-lake/bench-*`).
+    const mine = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(`${stamp}-`));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
     await admin.disconnect();
   }
 

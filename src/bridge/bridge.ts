@@ -32,6 +32,8 @@ export interface Bridge {
 }
 
 const TICK_MS = 50;
+/** How much longer than BATCH_MAX_WAIT_MS a partial batch may wait while Kafka holds enough to fill it. */
+const BACKLOG_WAIT_FACTOR = 5;
 
 export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const { config, consumer, temporal, lake, log } = deps;
@@ -44,6 +46,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   let generation = 0;
   let buffers = new Map<number, Promise<PartitionBuffer>>();
   let verified = new Set<number>(); // partitions whose next start was checked against Temporal
+  let pendingInKafka = new Map<number, number>(); // records after the last fetched one, per partition
   const chains = new Map<number, Promise<void>>();
   let open = 0;
   let stopping = false;
@@ -55,6 +58,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     generation++;
     buffers = new Map();
     verified = new Set();
+    pendingInKafka = new Map();
     log.info({ generation, assignment: event.payload.memberAssignment }, 'joined consumer group');
   });
 
@@ -199,7 +203,8 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     const gen = generation;
     for (const [partition, pending] of buffers) {
       void pending.then((buffer) => {
-        if (scheduled.has(partition) || !buffer.due(Date.now(), maxOrders, maxWaitMs)) return;
+        const backlog = { pendingInKafka: pendingInKafka.get(partition) ?? 0, backlogWaitMs: maxWaitMs * BACKLOG_WAIT_FACTOR };
+        if (scheduled.has(partition) || !buffer.due(Date.now(), maxOrders, maxWaitMs, backlog)) return;
         scheduled.add(partition);
         void enqueue(partition, () => flush(partition, gen)).finally(() => scheduled.delete(partition));
       });
@@ -221,7 +226,11 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       // forever); it commits nothing, since autoCommit is off: offsets are committed after starts.
       const last = batch.messages.at(-1);
       if (last) resolveOffset(last.offset);
-      if (last) metrics.consumerLag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
+      if (last) {
+        const lag = Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1);
+        pendingInKafka.set(batch.partition, lag);
+        metrics.consumerLag.set({ partition: String(batch.partition) }, lag);
+      }
       // Full batches are cut right here, which also slows fetching down to the pace of starts.
       while (buffer.size >= maxOrders && gen === generation && !stopping) {
         const before = buffer.size;
