@@ -32,7 +32,7 @@ export interface Bridge {
 }
 
 const TICK_MS = 50;
-/** How much longer than BATCH_MAX_WAIT_MS a partial batch may wait while Kafka holds enough to fill it. */
+/** How much longer than BATCH_MAX_WAIT_MS a partial batch may wait while Kafka holds enough to fill it or its predecessor still runs. */
 const BACKLOG_WAIT_FACTOR = 5;
 
 export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
@@ -49,6 +49,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   let pendingInKafka = new Map<number, number>(); // records after the last fetched one, per partition
   const chains = new Map<number, Promise<void>>();
   let open = 0;
+  const openByPartition = new Map<number, number>();
   let stopping = false;
   // Ends the long polls on batch results at stop: left running, their retries fire on the closed
   // connection after stop and throw "Channel has been shut down" out of a timer, killing the process.
@@ -92,8 +93,9 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     }
   };
 
-  const trackCompletion = (workflowId: string): void => {
+  const trackCompletion = (workflowId: string, partition: number): void => {
     open++;
+    openByPartition.set(partition, (openByPartition.get(partition) ?? 0) + 1);
     updateBackpressure();
     temporal
       .withAbortSignal(polls.signal, () => temporal.workflow.getHandle(workflowId).result())
@@ -103,6 +105,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       })
       .finally(() => {
         open--;
+        openByPartition.set(partition, (openByPartition.get(partition) ?? 1) - 1);
         updateBackpressure();
       });
   };
@@ -189,7 +192,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       stats.started++;
       metrics.batchesStarted.inc();
       metrics.ordersPerStage.inc({ stage: 'raw' }, batch.records.length);
-      trackCompletion(workflowId);
+      trackCompletion(workflowId, partition);
     } catch (error) {
       buffer.restore(batch, Date.now());
       throw error;
@@ -203,7 +206,11 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     const gen = generation;
     for (const [partition, pending] of buffers) {
       void pending.then((buffer) => {
-        const backlog = { pendingInKafka: pendingInKafka.get(partition) ?? 0, backlogWaitMs: maxWaitMs * BACKLOG_WAIT_FACTOR };
+        const backlog = {
+          pendingInKafka: pendingInKafka.get(partition) ?? 0,
+          predecessorOpen: (openByPartition.get(partition) ?? 0) > 0,
+          backlogWaitMs: maxWaitMs * BACKLOG_WAIT_FACTOR,
+        };
         if (scheduled.has(partition) || !buffer.due(Date.now(), maxOrders, maxWaitMs, backlog)) return;
         scheduled.add(partition);
         void enqueue(partition, () => flush(partition, gen)).finally(() => scheduled.delete(partition));

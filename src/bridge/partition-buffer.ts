@@ -54,12 +54,15 @@ export class PartitionBuffer {
    * only make the batch smaller (on a slow machine the pipeline then ran on 3,000-record batches with
    * BATCH_MAX_ORDERS=5000). A live stream has no backlog and keeps `maxWaitMs`.
    */
-  due(nowMs: number, maxOrders: number, maxWaitMs: number, backlog: { pendingInKafka?: number; backlogWaitMs?: number } = {}): boolean {
+  due(nowMs: number, maxOrders: number, maxWaitMs: number, backlog: { pendingInKafka?: number; predecessorOpen?: boolean; backlogWaitMs?: number } = {}): boolean {
     if (this.records.length === 0) return false;
     if (this.records.length >= maxOrders) return true;
     const waitedMs = nowMs - (this.firstArrivalMs ?? nowMs);
     const fillable = (backlog.pendingInKafka ?? 0) >= maxOrders - this.records.length;
-    return waitedMs >= (fillable ? Math.max(maxWaitMs, backlog.backlogWaitMs ?? maxWaitMs) : maxWaitMs);
+    // A batch cut while the partition's previous one still runs would only wait for it: let it
+    // grow instead, so batch size follows the time a batch takes (fewer, larger batches when slow).
+    const stretch = fillable || backlog.predecessorOpen === true;
+    return waitedMs >= (stretch ? Math.max(maxWaitMs, backlog.backlogWaitMs ?? maxWaitMs) : maxWaitMs);
   }
 
   /** Removes and returns the next batch (up to maxOrders records); undefined when empty. */
