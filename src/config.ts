@@ -30,7 +30,8 @@ export const SETTINGS = {
   ALERT_TO: [z.string().min(3), 'fraud-team@localhost', 'comma-separated recipients of alert e-mails'],
   DASHBOARD_URL: [z.url(), 'http://127.0.0.1:3000', 'public URL of the dashboard, for links in e-mails'],
   DASHBOARD_PORT: [port, '3000', 'port the dashboard listens on (127.0.0.1)'],
-  BATCH_MAX_ORDERS: [positiveInt, '500', 'a batch closes at this many records'],
+  // 5000, not 500: a partition's batches run one after another, so each batch's fixed cost (about a dozen Temporal round trips) caps throughput at partitions × batch size / batch time (docs/benchmarks.md).
+  BATCH_MAX_ORDERS: [positiveInt, '5000', 'a batch closes at this many records'],
   BATCH_MAX_WAIT_MS: [positiveInt, '1000', 'a batch closes this long after its first record'],
   BRIDGE_MAX_OPEN_BATCHES: [positiveInt, '64', 'open batch workflows above which the bridge pauses consumption'],
   DEDUP_WINDOW_HOURS: [positiveInt, '24', 'how long an order id is remembered to drop repeats across batches'],

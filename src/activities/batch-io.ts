@@ -7,7 +7,8 @@ import type { LakeStore } from '../lake/store.ts';
 import { ImmutableCache } from './lake-cache.ts';
 
 export class BatchIo {
-  private readonly parts = new ImmutableCache<unknown[]>(256);
+  /** Up to 256 parts and 250,000 rows: the stages in flight (one batch per partition), not the whole run. */
+  private readonly parts = new ImmutableCache<unknown[]>(256, 250_000, (rows) => rows.length);
   private readonly states = new ImmutableCache<PartitionState>(64);
 
   constructor(readonly lake: LakeStore) {}

@@ -10,9 +10,14 @@ import type { ActivityDeps } from './deps.ts';
 
 export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
   return {
-    async checkpointStatus(ref: BatchRef & { firstBatch: boolean }): Promise<CheckpointStatus> {
+    /**
+     * Whether the partition's state before this batch exists. `findBlocker: false` skips naming the
+     * predecessor: that is a visibility query, costly on the server, and a batch of a backlog asks
+     * many times a second while its predecessor is simply still running (absent: true, as before).
+     */
+    async checkpointStatus(ref: BatchRef & { firstBatch: boolean; findBlocker?: boolean }): Promise<CheckpointStatus> {
       if (ref.firstBatch || (await deps.lake.exists(stateKey(ref.partition, ref.startOffset)))) return { ready: true };
-      return { ready: false, blockedBy: await findPredecessor(deps, ref) };
+      return { ready: false, blockedBy: ref.findBlocker === false ? undefined : await findPredecessor(deps, ref) };
     },
 
     async writeCheckpoint(ref: BatchRef & { silverKeys: string[]; itemKeys: string[] }): Promise<void> {

@@ -1,8 +1,7 @@
 // Stage 2: bronze → silver orders and order items (distinct orders only, joined with reference data).
 import { ApplicationFailure } from '@temporalio/activity';
-import { enrichOrder } from '../domain/enrich.ts';
-import type { Order } from '../domain/order.ts';
-import type { BronzeRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
+import { enrichBronzeRows } from '../domain/enrich.ts';
+import type { BronzeRow } from '../domain/rows.ts';
 import { silverItemsKey, silverOrdersKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
 import { metrics } from '../metrics.ts';
@@ -16,16 +15,8 @@ export function createEnrichActivities(deps: ActivityDeps, io: BatchIo) {
       if (faultInjectedFor(deps.config.FAULT_ENRICH_AT, ref)) {
         throw ApplicationFailure.nonRetryable(`fault injected by FAULT_ENRICH_AT=${deps.config.FAULT_ENRICH_AT}`, 'InjectedFault');
       }
-      const bronze = (await io.readParts<BronzeRow>(ref.bronzeKeys)).filter((row) => !row.duplicate);
-      const orders: SilverOrderRow[] = [];
-      const items: SilverItemRow[] = [];
-      let unresolvedAddressCount = 0;
-      for (const row of bronze) {
-        const enriched = enrichOrder(JSON.parse(row.payload) as Order, row, deps.reference);
-        orders.push(enriched.order);
-        items.push(...enriched.items);
-        if (enriched.unresolvedAddress) unresolvedAddressCount++;
-      }
+      const bronze = await io.readParts<BronzeRow>(ref.bronzeKeys);
+      const { orders, items, unresolvedAddressCount } = enrichBronzeRows(bronze, deps.reference);
 
       const silverKeys: string[] = [];
       for (const [date, rows] of groupBy(orders, (r) => r.orderDate)) {

@@ -1,13 +1,13 @@
 // Stage 1: raw → bronze (valid events, upcast, repeats flagged) and quarantine + DLQ (invalid ones).
 import { ApplicationFailure } from '@temporalio/activity';
 import { findDuplicates } from '../domain/dedupe.ts';
-import type { BronzeRow, QuarantineRow } from '../domain/rows.ts';
+import { ingestRecords } from '../domain/ingest.ts';
+import type { QuarantineRow } from '../domain/rows.ts';
 import { bronzeKey, quarantineKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
 import { chunkBySize, headerText } from '../kafka/chunk.ts';
 import { decodeRawBatch, rawValueBytes, type RawRecord } from '../lake/raw.ts';
 import { metrics } from '../metrics.ts';
-import { decodeOrder } from '../schemas/index.ts';
 import type { BatchRef, IngestResult } from '../workflows/types.ts';
 import { groupBy, type BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -19,31 +19,8 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
       if (!bytes) throw ApplicationFailure.nonRetryable(`raw object ${ref.rawKey} is missing`, 'CorruptBatch');
       const records = decodeRawBatch(bytes);
 
-      const valid: BronzeRow[] = [];
-      const quarantined: QuarantineRow[] = [];
-      for (const record of records) {
-        // The bytes as sent: a value that is not UTF-8 is kept as base64 in the raw zone.
-        const value = rawValueBytes(record);
-        const decoded = decodeOrder(value ?? '', record.headers);
-        if (!decoded.ok) {
-          // `raw` is text for people reading the quarantine (bad bytes shown as U+FFFD); the DLQ gets the exact bytes.
-          quarantined.push({ partition: ref.partition, offset: record.offset, kafkaTs: record.timestamp, reason: decoded.reason, raw: value ? Buffer.from(value).toString('utf8') : '' });
-          continue;
-        }
-        const { order, schemaVersion } = decoded;
-        valid.push({
-          orderId: order.orderId,
-          customerId: order.customerId,
-          orderTs: Date.parse(order.orderDate),
-          orderDate: order.dateOrder,
-          schemaVersion,
-          partition: ref.partition,
-          offset: record.offset,
-          kafkaTs: record.timestamp,
-          payload: JSON.stringify(order),
-          duplicate: false,
-        });
-      }
+      // The bytes as sent: a value that is not UTF-8 is kept as base64 in the raw zone.
+      const { valid, quarantined } = ingestRecords(records.map((r) => ({ ...r, value: rawValueBytes(r) ?? null })), ref.partition);
 
       const state = await io.readState(ref.partition, ref.startOffset);
       for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;

@@ -34,6 +34,8 @@ export interface Bridge {
 }
 
 const TICK_MS = 50;
+/** How much longer than BATCH_MAX_WAIT_MS a partial batch may wait while Kafka holds enough to fill it or its predecessor still runs. */
+const BACKLOG_WAIT_FACTOR = 5;
 
 export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const { config, consumer, temporal, lake, log } = deps;
@@ -46,16 +48,22 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   let generation = 0;
   let buffers = new Map<number, Promise<PartitionBuffer>>();
   let verified = new Set<number>(); // partitions whose next start was checked against Temporal
+  let pendingInKafka = new Map<number, number>(); // records after the last fetched one, per partition
   const chains = new Map<number, Promise<void>>();
   let open = 0;
+  const openByPartition = new Map<number, number>();
   let stopping = false;
   let assigned: number[] = [];
+  // Ends the long polls on batch results at stop: left running, their retries fire on the closed
+  // connection after stop and throw "Channel has been shut down" out of a timer, killing the process.
+  const polls = new AbortController();
 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     generation++;
     buffers = new Map();
     verified = new Set();
     assigned = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+    pendingInKafka = new Map();
     log.info({ generation, assignment: event.payload.memberAssignment }, 'joined consumer group');
   });
 
@@ -89,19 +97,20 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     }
   };
 
-  const trackCompletion = (workflowId: string): void => {
+  const trackCompletion = (workflowId: string, partition: number): void => {
     open++;
+    openByPartition.set(partition, (openByPartition.get(partition) ?? 0) + 1);
     updateBackpressure();
-    temporal.workflow
-      .getHandle(workflowId)
-      .result()
+    temporal
+      .withAbortSignal(polls.signal, () => temporal.workflow.getHandle(workflowId).result())
       .then(() => metrics.batchesCompleted.inc())
       .catch((error: unknown) => {
-        // Only a batch that closed unsuccessfully counts; a connection closed at shutdown does not.
-        if (error instanceof WorkflowFailedError) metrics.batchesFailed.inc();
+        // Only a batch that closed unsuccessfully counts; polls ended at shutdown do not.
+        if (!polls.signal.aborted && error instanceof WorkflowFailedError) metrics.batchesFailed.inc();
       })
       .finally(() => {
         open--;
+        openByPartition.set(partition, (openByPartition.get(partition) ?? 1) - 1);
         updateBackpressure();
       });
   };
@@ -191,7 +200,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       stats.started++;
       metrics.batchesStarted.inc();
       metrics.ordersPerStage.inc({ stage: 'raw' }, batch.records.length);
-      trackCompletion(workflowId);
+      trackCompletion(workflowId, partition);
     } catch (error) {
       buffer.restore(batch, Date.now());
       throw error;
@@ -205,7 +214,12 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     const gen = generation;
     for (const [partition, pending] of buffers) {
       void pending.then((buffer) => {
-        if (scheduled.has(partition) || !buffer.due(Date.now(), maxOrders, maxWaitMs)) return;
+        const backlog = {
+          pendingInKafka: pendingInKafka.get(partition) ?? 0,
+          predecessorOpen: (openByPartition.get(partition) ?? 0) > 0,
+          backlogWaitMs: maxWaitMs * BACKLOG_WAIT_FACTOR,
+        };
+        if (scheduled.has(partition) || !buffer.due(Date.now(), maxOrders, maxWaitMs, backlog)) return;
         scheduled.add(partition);
         void enqueue(partition, () => flush(partition, gen)).finally(() => scheduled.delete(partition));
       });
@@ -227,6 +241,9 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       // forever); it commits nothing, since autoCommit is off: offsets are committed after starts.
       const last = batch.messages.at(-1);
       if (last) resolveOffset(last.offset);
+      // How far Kafka is ahead of this fetch: a backlog lets a partial batch wait to fill up (the lag
+      // metric itself is read from the broker at scrape time).
+      if (last) pendingInKafka.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       // Full batches are cut right here, which also slows fetching down to the pace of starts.
       while (buffer.size >= maxOrders && gen === generation && !stopping) {
         const before = buffer.size;
@@ -244,6 +261,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       stopping = true;
       clearInterval(ticker);
       await Promise.allSettled([...chains.values()]);
+      polls.abort();
       await consumer.disconnect();
     },
   };

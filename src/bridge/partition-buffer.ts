@@ -48,10 +48,22 @@ export class PartitionBuffer {
     if (this.records.length > 0) this.firstArrivalMs ??= nowMs;
   }
 
-  /** True when a batch should be cut now: full, or its first record waited long enough. */
-  due(nowMs: number, maxOrders: number, maxWaitMs: number): boolean {
+  /**
+   * True when a batch should be cut now: full, or its first record waited long enough. While Kafka
+   * already holds enough further records to fill the batch (`pendingInKafka`: a backlog), the wait
+   * stretches to `backlogWaitMs`: those records come with the next fetch, and cutting on time would
+   * only make the batch smaller (on a slow machine the pipeline then ran on 3,000-record batches with
+   * BATCH_MAX_ORDERS=5000). A live stream has no backlog and keeps `maxWaitMs`.
+   */
+  due(nowMs: number, maxOrders: number, maxWaitMs: number, backlog: { pendingInKafka?: number; predecessorOpen?: boolean; backlogWaitMs?: number } = {}): boolean {
     if (this.records.length === 0) return false;
-    return this.records.length >= maxOrders || nowMs - (this.firstArrivalMs ?? nowMs) >= maxWaitMs;
+    if (this.records.length >= maxOrders) return true;
+    const waitedMs = nowMs - (this.firstArrivalMs ?? nowMs);
+    const fillable = (backlog.pendingInKafka ?? 0) >= maxOrders - this.records.length;
+    // A batch cut while the partition's previous one still runs would only wait for it: let it
+    // grow instead, so batch size follows the time a batch takes (fewer, larger batches when slow).
+    const stretch = fillable || backlog.predecessorOpen === true;
+    return waitedMs >= (stretch ? Math.max(maxWaitMs, backlog.backlogWaitMs ?? maxWaitMs) : maxWaitMs);
   }
 
   /** Removes and returns the next batch (up to maxOrders records); undefined when empty. */

@@ -98,3 +98,27 @@ export function enrichOrder(order: Order, pos: RecordPosition & { schemaVersion:
     unknownProducts,
   };
 }
+
+export interface EnrichedBatch {
+  orders: SilverOrderRow[];
+  items: SilverItemRow[];
+  unresolvedAddressCount: number;
+}
+
+/**
+ * Enriches a batch's bronze rows that are not repeats. Shared by the enrich activity and the
+ * benchmark's plain-consumer baseline, so both do the same work.
+ */
+export function enrichBronzeRows(bronze: readonly { payload: string; duplicate: boolean; partition: number; offset: number; kafkaTs: number; schemaVersion: number }[], ref: ReferenceData): EnrichedBatch {
+  const orders: SilverOrderRow[] = [];
+  const items: SilverItemRow[] = [];
+  let unresolvedAddressCount = 0;
+  for (const row of bronze) {
+    if (row.duplicate) continue;
+    const enriched = enrichOrder(JSON.parse(row.payload) as Order, row, ref);
+    orders.push(enriched.order);
+    for (const item of enriched.items) items.push(item);
+    if (enriched.unresolvedAddress) unresolvedAddressCount++;
+  }
+  return { orders, items, unresolvedAddressCount };
+}

@@ -17,13 +17,17 @@ export class OrdersProcess {
     readonly name: string,
     private readonly args: string[],
     private readonly env: Record<string, string>,
+    /** Node flags (e.g. --cpu-prof), a script other than the CLI, and where logs go. */
+    private readonly options: { nodeArgs?: string[]; script?: string; logDir?: string } = {},
   ) {}
 
   start(): void {
     this.stopped = false;
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const log = createWriteStream(path.join(ARTIFACTS, `${this.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...this.args], {
+    const logDir = this.options.logDir ?? ARTIFACTS;
+    mkdirSync(logDir, { recursive: true });
+    const log = createWriteStream(path.join(logDir, `${this.name}.log`), { flags: 'a' });
+    const script = this.options.script ?? path.join(ROOT, 'src/cli/main.ts');
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), '--import', 'tsx', script, ...this.args], {
       cwd: ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,6 +40,11 @@ export class OrdersProcess {
       this.killing = false;
     });
     this.child = child;
+  }
+
+  /** The child's pid while it runs (for /proc sampling). */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
   }
 
   envValue(name: string): string | undefined {

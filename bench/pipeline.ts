@@ -1,0 +1,315 @@
+// The whole-pipeline benchmark on the local stack (docs/benchmarks.md, "Pipeline"):
+// 1. throughput: pre-load a topic, then let (a) the plain-consumer baseline and (b) bridge + worker
+//    drain it, each with its own consumer group and lake prefix; the steady drain rate (orders/s
+//    into silver and through gold) comes from the lake's own LastModified times;
+// 2. latency: bridge + worker on a fresh topic fed at a fixed rate; per order Kafka timestamp →
+//    silver part stored, and per fraud alert newest flagged order → SMTP accepted;
+// 3. CPU and RSS of every process (bridge, worker, baseline, each stack service) in each window.
+// Needs the local stack (`npx orders stack up`). Every name (topic, group, task queue, lake prefix)
+// is unique to the run, so runs never see each other's data.
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import type { Admin } from 'kafkajs';
+import { loadConfig, type Config } from '../src/config.ts';
+import type { FraudAlertRow } from '../src/domain/rows.ts';
+import { createKafka, ensureTopics } from '../src/kafka/client.ts';
+import { stateKey } from '../src/lake/keys.ts';
+import { readParquet } from '../src/lake/parquet.ts';
+import { openLake } from '../src/lake/store.ts';
+import { loadReferenceData } from '../src/reference/index.ts';
+import { connectKafkaSink } from '../src/simulator/kafka-sink.ts';
+import { simulate, type SimulateOptions } from '../src/simulator/simulate.ts';
+import { stackPaths } from '../src/stack/paths.ts';
+import { OrdersProcess } from '../test/helpers/processes.ts';
+import { alertLatencies, goldCompletions, silverCompletions, silverLatencies, type SentAlert } from './lib/figures.ts';
+import { listWithTimes, mapConcurrent, readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
+import { ProcSampler, type WindowFigures } from './lib/proc-sampler.ts';
+import { ordersPerCoreSecond, ratio, steadyRate, summarizeLatencies, type LatencySummary, type SteadyRate } from './lib/stats.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+export interface PipelineBenchOptions {
+  /** Orders pre-loaded for the throughput runs (enough that the window ends before the backlog). */
+  orders: number;
+  warmupSec: number;
+  measureSec: number;
+  tailSec: number;
+  latencyRate: number;
+  latencySec: number;
+  /** Settings on top of the environment for bridge, worker and baseline (e.g. BATCH_MAX_ORDERS). */
+  pipelineEnv: Record<string, string>;
+  /** Write V8 CPU profiles of bridge and worker (throughput run) into this folder. */
+  profileDir?: string;
+  skipBaseline?: boolean;
+  skipLatency?: boolean;
+  config?: Config;
+  log?: (line: string) => void;
+}
+
+export interface ThroughputFigures {
+  system: 'pipeline' | 'baseline';
+  drained: boolean;
+  silver: SteadyRate | null;
+  gold: SteadyRate | null;
+  resources: WindowFigures;
+  /** Silver orders/s per core of CPU used by all sampled processes in the window (load-independent). */
+  ordersPerCoreSecond: number | null;
+  loadAverage: number[];
+}
+
+export interface LatencyFigures {
+  targetRatePerSec: number;
+  producedRatePerSec: number;
+  orders: number;
+  toSilver: LatencySummary;
+  toAlert: LatencySummary;
+  resources: WindowFigures;
+  loadAverage: number[];
+}
+
+export interface PipelineBenchResult {
+  settings: Omit<PipelineBenchOptions, 'config' | 'log'>;
+  preload: { orders: number; ratePerSec: number };
+  baseline: ThroughputFigures | null;
+  pipeline: ThroughputFigures;
+  /** Pipeline / baseline steady rates into silver. */
+  ratioSilver: number | null;
+  /** Pipeline / baseline orders per core-second: the CPU cost ratio, steadier than ratioSilver under load. */
+  ratioPerCore: number | null;
+  latency: LatencyFigures | null;
+}
+
+/** The local stack's services by name, from $STACK_DIR/pids/<name>.pid. */
+function stackPids(config: Config): Map<string, number> {
+  const dir = stackPaths(config).pids;
+  const out = new Map<string, number>();
+  for (const file of readdirSync(dir)) {
+    if (file.endsWith('.pid')) out.set(file.slice(0, -4), Number(readFileSync(path.join(dir, file), 'utf8').trim()));
+  }
+  return out;
+}
+
+async function produce(config: Config, topic: string, options: SimulateOptions): Promise<{ sent: number; ratePerSec: number }> {
+  const sink = await connectKafkaSink(config, topic);
+  try {
+    const summary = await simulate({ ...options, topic }, { sink, reference: loadReferenceData(config), generateInWorker: true });
+    return { sent: summary.sent, ratePerSec: Math.round(summary.ratePerSec) };
+  } finally {
+    await sink.close();
+  }
+}
+
+async function offsets(admin: Admin, topic: string, groupId: string): Promise<{ high: Map<number, number>; committed: Map<number, number> }> {
+  const high = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const committed = new Map((entry?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+  return { high, committed };
+}
+
+/** Every partition committed up to its end and, for the pipeline, its last checkpoint (gold) written. */
+async function drained(admin: Admin, config: Config, topic: string, groupId: string, checkpoints: boolean): Promise<boolean> {
+  const { high, committed } = await offsets(admin, topic, groupId);
+  for (const [partition, end] of high) {
+    if (end === 0) continue;
+    if ((committed.get(partition) ?? 0) < end) return false;
+    if (checkpoints && !(await openLake(config).exists(stateKey(partition, end)))) return false;
+  }
+  return true;
+}
+
+/** Stops the batch workflows a stopped run left open, so the dev server does not keep them. */
+async function terminateOpen(config: Config, topic: string): Promise<void> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const ids: string[] = [];
+    for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${topic}-" AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
+    await mapConcurrent(ids, 8, (id) => client.workflow.getHandle(id).terminate('benchmark window over').catch(() => undefined));
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function runPipelineBench(options: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const base = options.config ?? loadConfig();
+  const log = options.log ?? (() => undefined);
+  const stamp = `bench-${Date.now().toString(36)}`;
+  const logDir = path.join(ROOT, 'bench', 'results', 'logs', stamp);
+  const kafka = createKafka(base, 'bench-pipeline');
+  const admin = kafka.admin();
+  await admin.connect();
+
+  /** The settings of one system under test: its own names everywhere. */
+  const envFor = (name: string, topic: string): Record<string, string> => ({
+    KAFKA_TOPIC: topic,
+    KAFKA_DLQ_TOPIC: `${stamp}-dlq`,
+    KAFKA_GROUP_ID: `${stamp}-${name}`,
+    TEMPORAL_TASK_QUEUE: `${stamp}-${name}`,
+    LAKE_URI: `s3://orders-lake/${stamp}/${name}`,
+    ALERT_TO: `${stamp}-${name}@bench.local`,
+    LOG_LEVEL: 'warn',
+    // Both systems get the settings (BATCH_MAX_ORDERS shapes the baseline's parts too).
+    ...options.pipelineEnv,
+  });
+  const configOf = (env: Record<string, string>): Config => loadConfig({ ...process.env, ...env });
+
+  const sampler = new ProcSampler();
+  for (const [name, pid] of stackPids(base)) sampler.watch(name, pid);
+  sampler.start();
+
+  const startSystem = (name: 'pipeline' | 'baseline' | 'latency', env: Record<string, string>, profile: boolean): OrdersProcess[] => {
+    const nodeArgs = profile && options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+    const processes =
+      name === 'baseline'
+        ? [new OrdersProcess('baseline', [], env, { script: path.join(ROOT, 'bench', 'baseline-consumer.ts'), logDir })]
+        : [new OrdersProcess('worker', ['worker'], env, { nodeArgs, logDir }), new OrdersProcess('bridge', ['bridge'], env, { nodeArgs, logDir })];
+    for (const p of processes) {
+      p.start();
+      sampler.watch(p.name, p.pid!);
+    }
+    return processes;
+  };
+  const stopSystem = async (processes: OrdersProcess[]): Promise<void> => {
+    // The bridge first, so that no batch starts while the worker shuts down.
+    for (const p of [...processes].reverse()) await p.stop();
+  };
+
+  try {
+    const topic = `${stamp}-orders`;
+    await ensureTopics(kafka, [
+      { topic, partitions: base.KAFKA_PARTITIONS },
+      { topic: `${stamp}-dlq`, partitions: 1 },
+    ]);
+    log(`pre-loading ${options.orders.toLocaleString('en-US')} orders into ${topic}…`);
+    const preload = await produce(base, topic, {
+      count: options.orders,
+      seed: 8,
+      // The simulator's own clock and customer behaviour (0.6 orders per customer and hour), so
+      // fraud rules fire on the labelled anomalies only, as in production; Kafka timestamps are
+      // the real send times whatever the simulated order dates.
+      maxInFlight: 2,
+    });
+    log(`pre-loaded at ${preload.ratePerSec.toLocaleString('en-US')} orders/s`);
+
+    const throughput = async (system: 'pipeline' | 'baseline'): Promise<ThroughputFigures> => {
+      const env = envFor(system, topic);
+      const config = configOf(env);
+      const processes = startSystem(system, env, system === 'pipeline');
+      const started = Date.now();
+      let firstSilverMs: number | undefined;
+      let done = false;
+      try {
+        // Run until the window after the first silver part is over, or the backlog is drained.
+        for (;;) {
+          await sleep(1000);
+          if (processes.some((p) => !p.running)) throw new Error(`${system}: a process exited (logs in ${logDir})`);
+          if (firstSilverMs === undefined) {
+            const first = await listWithTimes(config, 'silver/orders/');
+            if (first.length > 0) firstSilverMs = Math.min(...first.map((o) => o.lastModifiedMs));
+            else if (Date.now() - started > 120_000) throw new Error(`${system}: no silver part after 2 minutes (logs in ${logDir})`);
+            continue;
+          }
+          if (await drained(admin, config, topic, env.KAFKA_GROUP_ID!, system === 'pipeline')) {
+            done = true;
+            break;
+          }
+          if (Date.now() > firstSilverMs + (options.warmupSec + options.measureSec + 2) * 1000) break;
+        }
+      } finally {
+        await stopSystem(processes);
+      }
+      if (system === 'pipeline' && !done) await terminateOpen(config, topic);
+      const loadAverage = os.loadavg();
+      const parts = await readSilverParts(config);
+      const window = { warmupMs: options.warmupSec * 1000, measureMs: options.measureSec * 1000, tailMs: options.tailSec * 1000, drained: done };
+      const silver = steadyRate(silverCompletions(parts), window) ?? null;
+      const gold = system === 'pipeline' ? (steadyRate(goldCompletions(parts, await readCheckpoints(config)), window) ?? null) : null;
+      const resources = silver ? sampler.figures(silver.fromMs, silver.toMs) : { processes: {}, machineBusyPct: 0 };
+      const perCore = ordersPerCoreSecond(silver?.ratePerSec, resources.processes);
+      log(`${system}: silver ${silver?.ratePerSec ?? '-'} orders/s, gold ${gold?.ratePerSec ?? '-'} orders/s over ${((silver?.windowMs ?? 0) / 1000).toFixed(1)} s${done ? ' (drained)' : ''}, ${perCore ?? '-'} orders per core-second; load ${loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
+      return { system, drained: done, silver, gold, resources, ordersPerCoreSecond: perCore, loadAverage };
+    };
+
+    const baseline = options.skipBaseline ? null : await throughput('baseline');
+    const pipeline = await throughput('pipeline');
+    const latency = options.skipLatency ? null : await runLatency();
+
+    return {
+      settings: { ...options, config: undefined, log: undefined } as PipelineBenchResult['settings'],
+      preload: { orders: preload.sent, ratePerSec: preload.ratePerSec },
+      baseline,
+      pipeline,
+      ratioSilver: ratio(pipeline.silver?.ratePerSec, baseline?.silver?.ratePerSec),
+      ratioPerCore: ratio(pipeline.ordersPerCoreSecond, baseline?.ordersPerCoreSecond),
+      latency,
+    };
+  } finally {
+    sampler.stop();
+    // The topics hold up to millions of orders: drop them. The lake prefix stays for inspection
+    // (remove with `rm -rf $STACK_DIR/s3/orders-lake/bench-*`).
+    const mine = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(`${stamp}-`));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+    await admin.disconnect();
+  }
+
+  async function runLatency(): Promise<LatencyFigures> {
+    const topic = `${stamp}-latency`;
+    await ensureTopics(kafka, [{ topic, partitions: base.KAFKA_PARTITIONS }]);
+    const env = envFor('latency', topic);
+    const config = configOf(env);
+    const rate = options.latencyRate;
+    const processes = startSystem('latency', env, false);
+    const waitDrained = async (): Promise<void> => {
+      const deadline = Date.now() + 300_000;
+      while (!(await drained(admin, config, topic, env.KAFKA_GROUP_ID!, true))) {
+        if (Date.now() > deadline) throw new Error(`latency run did not drain in 5 minutes (logs in ${logDir})`);
+        await sleep(500);
+      }
+    };
+    let produced: { sent: number; ratePerSec: number };
+    let fromMs: number;
+    let toMs: number;
+    try {
+      // Warm up (worker bundle, connections, JIT) on a few seconds of the same stream.
+      log(`latency: warming up at ${rate}/s…`);
+      await produce(config, topic, { count: rate * 3, rate, seed: 3 });
+      await waitDrained();
+      fromMs = Date.now();
+      log(`latency: ${options.latencySec} s at ${rate}/s…`);
+      produced = await produce(config, topic, { count: rate * options.latencySec, rate, seed: 4 });
+      toMs = Date.now();
+      await waitDrained();
+      // Alerts are sent after the checkpoint: give the last batches' mails a moment.
+      await sleep(3000);
+    } finally {
+      await stopSystem(processes);
+    }
+    const loadAverage = os.loadavg();
+    const lake = openLake(config);
+    const parts = await readSilverParts(config);
+    const kafkaTsOf = new Map(parts.flatMap((p) => p.rows.map((r) => [r.orderId, r.kafkaTs] as const)));
+    const fraudKeys = (await listWithTimes(config, 'gold/fraud_alerts/')).map((o) => o.key);
+    const fraudAlerts = (await mapConcurrent(fraudKeys, 8, async (key) => (await readParquet((await lake.get(key))!)) as unknown as FraudAlertRow[])).flat();
+    // The sent-marker's acceptedAt is taken by the worker the moment the SMTP server accepted the
+    // mail, in ms (maildev's own receipt time has whole seconds only).
+    const markers = await listWithTimes(config, 'alerts/sent/');
+    const sent: SentAlert[] = await mapConcurrent(markers, 8, async (m) => {
+      const marker = JSON.parse(new TextDecoder().decode((await lake.get(m.key))!)) as { alertId: string; acceptedAt: string };
+      return { alertId: marker.alertId, acceptedAtMs: Date.parse(marker.acceptedAt) };
+    });
+    const figures: LatencyFigures = {
+      targetRatePerSec: rate,
+      producedRatePerSec: produced.ratePerSec,
+      orders: produced.sent,
+      toSilver: summarizeLatencies(silverLatencies(parts, fromMs)),
+      toAlert: summarizeLatencies(alertLatencies(sent, fraudAlerts, kafkaTsOf, fromMs)),
+      resources: sampler.figures(fromMs, toMs),
+      loadAverage,
+    };
+    log(`latency at ${rate}/s: silver p50/p95/p99 ${figures.toSilver.p50Ms}/${figures.toSilver.p95Ms}/${figures.toSilver.p99Ms} ms; alert ${figures.toAlert.p50Ms}/${figures.toAlert.p95Ms}/${figures.toAlert.p99Ms} ms (${figures.toAlert.count} alerts)`);
+    return figures;
+  }
+}
