@@ -1,8 +1,11 @@
 // Stage 4: one e-mail per fraud alert and per data-quality breach, each sent at most once as far
 // as a marker can tell: the marker is checked before sending and written after the SMTP server
-// accepted the mail. The one window left: a crash between acceptance and the marker write sends
-// that mail again on retry, with the same Message-ID, so the receiver can drop it.
-import { heartbeat } from '@temporalio/activity';
+// accepted the mail. An S3 outage after acceptance does not send the mail again: the marker write
+// is retried in place, not by retrying the activity (found by the chaos run, S3 killed right
+// after an accept). The window left: the worker itself dies between acceptance and the marker
+// write (milliseconds), or the SMTP server dies after storing a mail but before saying so; the
+// retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
+import { heartbeat, sleep } from '@temporalio/activity';
 import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';
@@ -10,6 +13,10 @@ import { metrics } from '../metrics.ts';
 import type { AlertResult, BatchRef } from '../workflows/types.ts';
 import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
+import { retryInPlace } from './retry-in-place.ts';
+
+/** How long a sent mail's marker write is retried in place: an S3 restart, with room (heartbeats keep the activity alive). */
+const MARKER_RETRY_MS = 90_000;
 
 export interface AlertInput extends BatchRef {
   fraudKeys: string[];
@@ -27,7 +34,14 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
     const marker = alertSentKey(alertId);
     if (await deps.lake.exists(marker)) return false;
     await deps.sendMail(mail);
-    await deps.lake.put(marker, new TextEncoder().encode(JSON.stringify({ alertId, messageId: mail.messageId, acceptedAt: new Date().toISOString() })), 'application/json');
+    const body = new TextEncoder().encode(JSON.stringify({ alertId, messageId: mail.messageId, acceptedAt: new Date().toISOString() }));
+    await retryInPlace(() => deps.lake.put(marker, body, 'application/json'), {
+      forMs: MARKER_RETRY_MS,
+      sleep: async (ms) => {
+        heartbeat();
+        await sleep(ms);
+      },
+    });
     return true;
   };
 
