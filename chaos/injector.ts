@@ -10,6 +10,7 @@ import type { ProcessExits } from '../test/helpers/exactly-once.ts';
 import type { OrdersProcess } from '../test/helpers/processes.ts';
 import { seededRandom } from './random.ts';
 import { killSchedule, VICTIMS, type PlannedKill, type ScheduleOptions, type Victim } from './schedule.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface InjectorTargets {
   config: Config;
@@ -18,7 +19,6 @@ export interface InjectorTargets {
 }
 
 const WATCH_INTERVAL_MS = 1_000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const isService = (victim: Victim): victim is ServiceName => (SERVICE_NAMES as readonly string[]).includes(victim);
 
 export class ChaosInjector {

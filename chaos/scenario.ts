@@ -17,6 +17,7 @@ import { fuzzMessages, type FuzzMessage } from './fuzz.ts';
 import { ChaosInjector } from './injector.ts';
 import { connectChaosProducer, type ChaosProducer } from './producer.ts';
 import type { Victim } from './schedule.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ChaosOptions {
   orders: number;
@@ -43,7 +44,6 @@ export interface ChaosResult {
 
 /** Fuzz messages go out in this many bursts, spread over the production time. */
 const FUZZ_BURSTS = 20;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function sendFuzz(producer: ChaosProducer, messages: readonly FuzzMessage[], spreadMs: number): Promise<void> {
   const burst = Math.ceil(messages.length / FUZZ_BURSTS);

@@ -15,6 +15,7 @@ import { installKafka, installRclone, installTemporalCli, installTemporalTestSer
 import { stackPaths, type StackPaths } from './paths.ts';
 import { isAlive, launchDetached, logFile, logTail, residentKiB, runningPid, stopProcess } from './processes.ts';
 import { searchAttributeWarning, SERVICE_NAMES, SERVICES, type ServiceName } from './services.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export { SERVICE_NAMES, isServiceName, type ServiceName } from './services.ts';
 export { installTemporalTestServer } from './install.ts';
@@ -41,7 +42,6 @@ export interface StackOptions {
   log?: (line: string) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 /** A path relative to the working directory when it lies below it, else absolute. */
 export function displayPath(file: string): string {

@@ -5,6 +5,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackPaths } from './paths.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Launch {
   command: string;
@@ -82,7 +83,6 @@ export async function launchDetached(paths: StackPaths, service: string, launch:
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -13,6 +13,7 @@ import { exactlyOnceVerdict, failures, type Check, type PipelineFacts } from '..
 import { readPipelineFacts } from '../helpers/lake-facts.ts';
 import { oracleOf, readTruth } from '../helpers/oracle.ts';
 import { TestPipeline } from '../helpers/pipeline.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // CRASH_TEST_ORDERS changes the size (the issue asks for 20,000, the default).
 const ORDERS = Number(process.env.CRASH_TEST_ORDERS ?? 20_000);
@@ -87,7 +88,3 @@ describe('the pipeline under repeated crashes', () => {
     assert.deepEqual(failures(verdict, 'alerts'), []);
   });
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

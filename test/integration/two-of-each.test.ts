@@ -9,10 +9,10 @@ import { exactlyOnceVerdict, failures, type Check } from '../helpers/exactly-onc
 import { readPipelineFacts } from '../helpers/lake-facts.ts';
 import { oracleOf, readTruth } from '../helpers/oracle.ts';
 import { TestPipeline } from '../helpers/pipeline.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ORDERS = Number(process.env.TWO_OF_EACH_ORDERS ?? 5_000);
 const RATE = 1_000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('two workers and two bridges with a rebalance in the middle', () => {
   const pipeline = new TestPipeline({ BATCH_MAX_ORDERS: '200', BATCH_MAX_WAIT_MS: '500' });
