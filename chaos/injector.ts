@@ -23,6 +23,8 @@ const isService = (victim: Victim): victim is ServiceName => (SERVICE_NAMES as r
 
 export class ChaosInjector {
   private readonly kills = new Map<Victim, number>(VICTIMS.map((v) => [v, 0]));
+  /** when each stack service was SIGKILLed (epoch ms) */
+  private readonly serviceKillTimes = new Map<ServiceName, number[]>(SERVICE_NAMES.map((s) => [s, []]));
   private readonly serviceCrashes = new Map<ServiceName, number>(SERVICE_NAMES.map((s) => [s, 0]));
   /** services the injector is taking down and bringing back right now: not crashes */
   private readonly restarting = new Set<string>();
@@ -65,12 +67,19 @@ export class ChaosInjector {
     ];
   }
 
+  /** When the worker or the SMTP server was SIGKILLed: the kills that may repeat a mail (exactly-once.ts). */
+  mailWindowKills(): number[] {
+    return [...this.targets.workers.flatMap((w) => w.killTimes), ...this.serviceKillTimes.get('mail')!];
+  }
+
   private async execute({ victim, downMs }: PlannedKill): Promise<void> {
     const began = Date.now();
     if (isService(victim)) {
       this.restarting.add(victim);
       try {
+        const at = Date.now();
         if (!(await killService(this.targets.config, victim))) throw new Error(`${victim} has no process of this stack to kill (pid file missing)`);
+        this.serviceKillTimes.get(victim)!.push(at);
         await sleep(downMs);
         await startService(this.targets.config, victim);
       } finally {

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadReferenceData } from '../src/reference/index.ts';
+import { startEndingBefore } from '../src/simulator/event-span.ts';
 import { simulate } from '../src/simulator/simulate.ts';
 import { stackStatus, startService, SERVICE_NAMES } from '../src/stack/index.ts';
 import { exactlyOnceVerdict, type Check } from '../test/helpers/exactly-once.ts';
@@ -56,8 +57,9 @@ async function sendFuzz(producer: ChaosProducer, messages: readonly FuzzMessage[
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? (() => {});
   const began = Date.now();
-  // Smaller batches than the default: more batch boundaries, more places for a kill to land.
-  const pipeline = new TestPipeline({ BATCH_MAX_ORDERS: '250', BATCH_MAX_WAIT_MS: '500', LOG_LEVEL: 'warn' });
+  // Smaller batches than the default: more batch boundaries, more places for a kill to land. More
+  // customers than the default, so 100,000 orders span hours of event time, not a day.
+  const pipeline = new TestPipeline({ BATCH_MAX_ORDERS: '250', BATCH_MAX_WAIT_MS: '500', LOG_LEVEL: 'warn', CUSTOMERS: '5000' });
   const truthFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'chaos-truth-')), 'truth.jsonl');
   const fuzz = fuzzMessages(options.seed, options.fuzz);
   try {
@@ -70,15 +72,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let producing = true;
     const chaos = injector.run(() => !producing && injector.totalKills >= options.kills);
 
+    // The orders are dated up to a minute before they are sent: a shop's real past, so the quality
+    // checks see on-time orders (and only the simulator's deliberate future-dated ones as future).
+    const reference = loadReferenceData(pipeline.config);
+    const generator = { count: options.orders, seed: options.seed, anomalyRate: 0.03, eventRatePerHour: options.rate * 3600, dailyRhythm: false };
+    const startMs = startEndingBefore(reference, generator, Date.now(), 60_000);
     const orders = await connectChaosProducer(pipeline.config, pipeline.config.KAFKA_TOPIC);
     const bad = await connectChaosProducer(pipeline.config, pipeline.config.KAFKA_TOPIC);
     const produceBegan = Date.now();
     try {
       await Promise.all([
-        simulate(
-          { count: options.orders, rate: options.rate, seed: options.seed, anomalyRate: 0.03, truthFile, startMs: Date.now(), eventRatePerHour: options.rate * 3600, dailyRhythm: false, topic: pipeline.config.KAFKA_TOPIC },
-          { sink: orders, reference: loadReferenceData(pipeline.config) },
-        ),
+        simulate({ ...generator, rate: options.rate, truthFile, startMs, topic: pipeline.config.KAFKA_TOPIC }, { sink: orders, reference }),
         sendFuzz(bad, fuzz, (options.orders / options.rate) * 1000),
       ]);
     } finally {
@@ -100,7 +104,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`drained in ${(drainMs / 1000).toFixed(1)} s; reading the lake`);
 
     const facts = await readPipelineFacts(pipeline);
-    const checks = exactlyOnceVerdict({ facts, oracle: oracleOf(readTruth(truthFile)), fuzz, processes: injector.exits(), minKills: options.kills });
+    const checks = exactlyOnceVerdict({ facts, oracle: oracleOf(readTruth(truthFile)), fuzz, processes: injector.exits(), minKills: options.kills, mailWindowKills: injector.mailWindowKills() });
     return { checks, ok: checks.every((c) => c.ok), timings: { produceMs, chaosMs, drainMs, totalMs: Date.now() - began }, producerRetries: orders.retries + bad.retries };
   } finally {
     await pipeline.stop();

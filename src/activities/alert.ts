@@ -5,7 +5,7 @@
 // after an accept). The window left: the worker itself dies between acceptance and the marker
 // write (milliseconds), or the SMTP server dies after storing a mail but before saying so; the
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
-import { heartbeat, sleep } from '@temporalio/activity';
+import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
 import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';
@@ -33,6 +33,8 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
   const sendOnce = async (alertId: string, mail: OutgoingMail): Promise<boolean> => {
     const marker = alertSentKey(alertId);
     if (await deps.lake.exists(marker)) return false;
+    // An attempt Temporal has given up on (timed out, its retry already running) must not send too.
+    cancellationSignal().throwIfAborted();
     await deps.sendMail(mail);
     const body = new TextEncoder().encode(JSON.stringify({ alertId, messageId: mail.messageId, acceptedAt: new Date().toISOString() }));
     await retryInPlace(() => deps.lake.put(marker, body, 'application/json'), {

@@ -47,7 +47,14 @@ async function settledMail(pipeline: TestPipeline, fraudAlerts: number): Promise
   const read = async () =>
     (await caughtMail(pipeline.config))
       .filter((m) => m.to.some((t) => t.address === pipeline.config.ALERT_TO))
-      .map((m) => ({ subject: m.subject, messageId: String(m.headers?.['message-id'] ?? '') }));
+      .map((m) => ({ subject: m.subject, messageId: String(m.headers?.['message-id'] ?? ''), sentAt: sentAt(m.headers?.['date']) }));
   await waitFor('one mail per fraud alert in the catcher', async () => (await read()).filter((m) => m.subject.startsWith('[fraud]')).length >= fraudAlerts, { timeoutMs: 20_000 }).catch(() => undefined);
   return read();
+}
+
+/** The Date header as epoch ms (null when missing or unreadable). */
+function sentAt(header: string | string[] | undefined): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  const ms = value === undefined ? NaN : Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
 }

@@ -9,7 +9,7 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'logs');
 
 export class OrdersProcess {
   private child: ChildProcess | undefined;
-  private exits: { code: number | null; signal: NodeJS.Signals | null; killedByTest: boolean }[] = [];
+  private exits: { code: number | null; signal: NodeJS.Signals | null; killedByTest: boolean; at: number }[] = [];
   private killing = false;
   private stopped = false;
 
@@ -36,7 +36,7 @@ export class OrdersProcess {
     child.stderr.pipe(log, { end: false });
     const killedByTest = (): boolean => this.killing;
     child.once('exit', (code, signal) => {
-      this.exits.push({ code, signal, killedByTest: killedByTest() });
+      this.exits.push({ code, signal, killedByTest: killedByTest(), at: Date.now() });
       this.killing = false;
     });
     this.child = child;
@@ -62,7 +62,12 @@ export class OrdersProcess {
 
   /** Exits the test caused with SIGKILL. */
   get kills(): number {
-    return this.exits.filter((e) => e.killedByTest && e.signal === 'SIGKILL').length;
+    return this.killTimes.length;
+  }
+
+  /** When each of those SIGKILLs took the process down (epoch ms). */
+  get killTimes(): number[] {
+    return this.exits.filter((e) => e.killedByTest && e.signal === 'SIGKILL').map((e) => e.at);
   }
 
   /** Exits the test did not cause: crashes. */

@@ -33,7 +33,7 @@ describe('two workers and two bridges with a rebalance in the middle', () => {
     await pipeline.waitUntilDrained(150_000);
     const facts = await readPipelineFacts(pipeline);
     const processes = [...pipeline.bridges, ...pipeline.workers].map((p) => ({ name: p.name, kills: p.kills, crashes: p.crashes }));
-    verdict = exactlyOnceVerdict({ facts, oracle: oracleOf(readTruth(truthFile)), processes });
+    verdict = exactlyOnceVerdict({ facts, oracle: oracleOf(readTruth(truthFile)), processes, mailWindowKills: pipeline.workers.flatMap((w) => w.killTimes) });
     Object.assign(started, { before: pipeline.bridges.length, after: pipeline.bridges.filter((b) => b.running).length });
   });
 

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { alertMessageId } from '../../src/domain/alert-email.ts';
-import { exactlyOnceVerdict, failures, reasonHead, type PipelineFacts } from '../helpers/exactly-once.ts';
+import { exactlyOnceVerdict, failures, inMailWindow, MAIL_WINDOW_MS, reasonHead, type PipelineFacts } from '../helpers/exactly-once.ts';
 import { oracleOf, type TruthLine } from '../helpers/oracle.ts';
 
 const line = (seq: number, orderId: string, valid = true, customerId = '7'): TruthLine => ({
   seq, orderId, valid, defect: valid ? null : 'malformed-json', fraud: [], customerId, orderTs: 0, usdTotal: 12.5, schemaVersion: 3,
   items: [{ productId: 'P001', quantity: 2, lineUsd: 12.5, category: 'Toys' }],
 });
+const SENT = Date.parse('2026-11-28T03:00:00Z');
 const oracle = oracleOf([line(0, 'a'), line(1, 'b'), line(2, 'a'), line(3, 'x', false)]);
 
 /** What a perfect run of that truth leaves behind. */
@@ -21,7 +22,7 @@ function perfect(): PipelineFacts {
     customers: [{ customerId: '7', orders: 2, items: 4, spendUsd: 25 }],
     categories: [{ category: 'Toys', items: 4, revenueUsd: 25 }],
     fraudAlertIds: ['alert-1'],
-    mails: [{ subject: '[fraud] customer 7', messageId: alertMessageId('alert-1') }],
+    mails: [{ subject: '[fraud] customer 7', messageId: alertMessageId('alert-1'), sentAt: SENT }],
   };
 }
 const fuzz = [{ id: 0, kind: 'unknown-version', expectedReason: /^schema-version: unknown version/ }];
@@ -56,10 +57,22 @@ describe('the exactly-once verdict', () => {
   });
 
   it('counts a second mail with the same Message-ID and an alert without a mail', () => {
-    const twice = { ...perfect(), mails: [...perfect().mails, ...perfect().mails] };
-    assert.deepEqual(failures(exactlyOnceVerdict({ facts: twice, oracle, fuzz }), 'alerts'), [`mails duplicated (same Message-ID): expected 0, got 1 (${alertMessageId('alert-1')}×2)`]);
+    const twice = { ...perfect(), mails: [...perfect().mails, { ...perfect().mails[0]!, sentAt: SENT + 40_000 }] };
+    assert.deepEqual(failures(exactlyOnceVerdict({ facts: twice, oracle, fuzz }), 'alerts'), [`mails duplicated (same Message-ID), no kill to explain it: expected 0, got 1 (${alertMessageId('alert-1')}×2)`]);
     const none = { ...perfect(), mails: [] };
     assert.ok(failures(exactlyOnceVerdict({ facts: none, oracle, fuzz }), 'alerts').some((f) => f.startsWith('fraud alerts without a mail')));
+  });
+
+  it('accepts a repeated mail only when a worker or SMTP kill fell just after its first copy', () => {
+    const twice = { ...perfect(), mails: [...perfect().mails, { ...perfect().mails[0]!, sentAt: SENT + 40_000 }] };
+    const verdict = (kills: number[]) => exactlyOnceVerdict({ facts: twice, oracle, fuzz, mailWindowKills: kills });
+    assert.deepEqual(failures(verdict([SENT + 300])), []);
+    assert.equal(verdict([SENT + 300]).find((c) => c.label === 'mails repeated in the documented kill window')?.actual, 1);
+    // a kill before the first copy, or long after it, explains nothing
+    assert.equal(failures(verdict([SENT - 2_000]), 'alerts').length, 1);
+    assert.equal(failures(verdict([SENT + 30_000]), 'alerts').length, 1);
+    assert.equal(inMailWindow([SENT, SENT + 40_000], [SENT + 1_000 + MAIL_WINDOW_MS]), true);
+    assert.equal(inMailWindow([SENT, null], [SENT + 300]), false);
   });
 
   it('wants every fuzzed message quarantined once with the reason its kind implies', () => {
