@@ -41,6 +41,8 @@ export interface PipelineBenchOptions {
   latencySec: number;
   /** Settings on top of the environment for bridge, worker and baseline (e.g. BATCH_MAX_ORDERS). */
   pipelineEnv: Record<string, string>;
+  /** Worker processes of the pipeline (default 1): the worker's main thread is the busiest process. */
+  workers?: number;
   /** Write V8 CPU profiles of bridge and worker (throughput run) into this folder. */
   profileDir?: string;
   skipBaseline?: boolean;
@@ -165,7 +167,10 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     const processes =
       name === 'baseline'
         ? [new OrdersProcess('baseline', [], env, { script: path.join(ROOT, 'bench', 'baseline-consumer.ts'), logDir })]
-        : [new OrdersProcess('worker', ['worker'], env, { nodeArgs, logDir }), new OrdersProcess('bridge', ['bridge'], env, { nodeArgs, logDir })];
+        : [
+            ...Array.from({ length: options.workers ?? 1 }, (_, i) => new OrdersProcess(i === 0 ? 'worker' : `worker-${i + 1}`, ['worker'], env, { nodeArgs, logDir })),
+            new OrdersProcess('bridge', ['bridge'], env, { nodeArgs, logDir }),
+          ];
     for (const p of processes) {
       p.start();
       sampler.watch(p.name, p.pid!);

@@ -6,7 +6,7 @@
 //   npm run bench -- --quick              short windows and fewer orders: a smoke run of the harness
 //   npm run bench -- --only pipeline      one part (parquet | producer | pipeline)
 //   npm run bench -- --only pipeline --set BATCH_MAX_ORDERS=1000 --profile bench/results/profiles
-//   options: --orders N --warmup S --measure S --tail S --latency-rate N --latency-seconds S
+//   options: --orders N --warmup S --measure S --tail S --latency-rate N --latency-seconds S --workers N
 //            --no-baseline --no-latency
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     measure: { type: 'string' },
     tail: { type: 'string' },
+    workers: { type: 'string' },
     'latency-rate': { type: 'string' },
     'latency-seconds': { type: 'string' },
     set: { type: 'string', multiple: true },
@@ -60,6 +61,7 @@ const results = {
         measureSec: num(values.measure, quick ? 20 : 60),
         tailSec: num(values.tail, quick ? 3 : 5),
         latencyRate: num(values['latency-rate'], 2000),
+        workers: num(values.workers, 1),
         latencySec: num(values['latency-seconds'], quick ? 20 : 60),
         pipelineEnv,
         profileDir: values.profile ? path.resolve(values.profile) : undefined,

@@ -6,6 +6,7 @@
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Config } from '../src/config.ts';
 import type { MessageSink } from '../src/simulator/kafka-sink.ts';
+import { whenReachable } from '../src/startup.ts';
 
 export interface OutgoingMessage {
   key: string;
@@ -31,7 +32,8 @@ export async function connectChaosProducer(config: Pick<Config, 'KAFKA_BROKERS'>
     // the Java client's partitioner, as the simulator uses: same key, same partition
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  await producer.connect();
+  // The broker may be the process just killed: connecting waits for it like every send does.
+  await whenReachable('Kafka', () => producer.connect(), { timeoutMs: giveUpAfterMs });
   let retries = 0;
   return {
     get retries() {

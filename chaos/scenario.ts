@@ -66,17 +66,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     // The injector kills services through the stack's pid files: each must be a process this stack started.
     const strangers = (await stackStatus(pipeline.config)).filter((s) => s.pid === undefined).map((s) => s.title);
     if (strangers.length > 0) throw new Error(`not started by this stack (${pipeline.config.STACK_DIR}), so it cannot be killed: ${strangers.join(', ')}; run \`orders stack down\` and \`orders stack up\``);
+    // The orders are dated up to a minute before they are sent: a shop's real past, so the quality
+    // checks see on-time orders (and only the simulator's deliberate future-dated ones as future).
+    const reference = loadReferenceData(pipeline.config);
+    const generator = { count: options.orders, seed: options.seed, anomalyRate: 0.03, eventRatePerHour: options.rate * 3600, dailyRhythm: false };
+    const startMs = startEndingBefore(reference, generator, Date.now(), 60_000);
+    // (generating the run once takes seconds on the event loop: done before the kill timers run)
     await pipeline.start({ workers: options.workers ?? 1, bridges: options.bridges ?? 1 });
     log(`pipeline ${pipeline.name}: ${options.orders} orders at ${options.rate}/s, ${options.fuzz} fuzzed messages, ≥ ${options.kills} kills, seed ${options.seed}`);
     const injector = new ChaosInjector(pipeline, { seed: options.seed, ...(options.victims ? { victims: options.victims } : {}), ...(options.pauseMs ? { pauseMs: options.pauseMs } : {}), log });
     let producing = true;
     const chaos = injector.run(() => !producing && injector.totalKills >= options.kills);
 
-    // The orders are dated up to a minute before they are sent: a shop's real past, so the quality
-    // checks see on-time orders (and only the simulator's deliberate future-dated ones as future).
-    const reference = loadReferenceData(pipeline.config);
-    const generator = { count: options.orders, seed: options.seed, anomalyRate: 0.03, eventRatePerHour: options.rate * 3600, dailyRhythm: false };
-    const startMs = startEndingBefore(reference, generator, Date.now(), 60_000);
     const orders = await connectChaosProducer(pipeline.config, pipeline.config.KAFKA_TOPIC);
     const bad = await connectChaosProducer(pipeline.config, pipeline.config.KAFKA_TOPIC);
     const produceBegan = Date.now();
