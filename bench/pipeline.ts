@@ -23,7 +23,7 @@ import { loadReferenceData } from '../src/reference/index.ts';
 import { connectKafkaSink } from '../src/simulator/kafka-sink.ts';
 import { simulate, type SimulateOptions } from '../src/simulator/simulate.ts';
 import { stackPaths } from '../src/stack/paths.ts';
-import { OrdersProcess } from '../test/helpers/processes.ts';
+import { freePort, OrdersProcess } from '../test/helpers/processes.ts';
 import { alertLatencies, goldCompletions, silverCompletions, silverLatencies, type SentAlert } from './lib/figures.ts';
 import { listWithTimes, mapConcurrent, readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
 import { ProcSampler, type WindowFigures } from './lib/proc-sampler.ts';
@@ -162,15 +162,15 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   for (const [name, pid] of stackPids(base)) sampler.watch(name, pid);
   sampler.start();
 
-  const startSystem = (name: 'pipeline' | 'baseline' | 'latency', env: Record<string, string>, profile: boolean): OrdersProcess[] => {
+  const startSystem = async (name: 'pipeline' | 'baseline' | 'latency', env: Record<string, string>, profile: boolean): Promise<OrdersProcess[]> => {
     const nodeArgs = profile && options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+    // Each worker serves its metrics on ports of its own: a second one on the same port would stop.
+    const worker = async (i: number): Promise<OrdersProcess> =>
+      new OrdersProcess(i === 0 ? 'worker' : `worker-${i + 1}`, ['worker'], { ...env, WORKER_METRICS_PORT: String(await freePort()), WORKER_SDK_METRICS_PORT: String(await freePort()) }, { nodeArgs, logDir });
     const processes =
       name === 'baseline'
         ? [new OrdersProcess('baseline', [], env, { script: path.join(ROOT, 'bench', 'baseline-consumer.ts'), logDir })]
-        : [
-            ...Array.from({ length: options.workers ?? 1 }, (_, i) => new OrdersProcess(i === 0 ? 'worker' : `worker-${i + 1}`, ['worker'], env, { nodeArgs, logDir })),
-            new OrdersProcess('bridge', ['bridge'], env, { nodeArgs, logDir }),
-          ];
+        : [...(await Promise.all(Array.from({ length: options.workers ?? 1 }, (_, i) => worker(i)))), new OrdersProcess('bridge', ['bridge'], env, { nodeArgs, logDir })];
     for (const p of processes) {
       p.start();
       sampler.watch(p.name, p.pid!);
@@ -202,7 +202,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     const throughput = async (system: 'pipeline' | 'baseline'): Promise<ThroughputFigures> => {
       const env = envFor(system, topic);
       const config = configOf(env);
-      const processes = startSystem(system, env, system === 'pipeline');
+      const processes = await startSystem(system, env, system === 'pipeline');
       const started = Date.now();
       let firstSilverMs: number | undefined;
       let done = false;
@@ -266,7 +266,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     const env = envFor('latency', topic);
     const config = configOf(env);
     const rate = options.latencyRate;
-    const processes = startSystem('latency', env, false);
+    const processes = await startSystem('latency', env, false);
     const waitDrained = async (): Promise<void> => {
       const deadline = Date.now() + 300_000;
       while (!(await drained(admin, config, topic, env.KAFKA_GROUP_ID!, true))) {
