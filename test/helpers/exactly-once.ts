@@ -134,7 +134,7 @@ export function goldChecks(facts: Pick<PipelineFacts, 'customers' | 'categories'
  * repeat it: the copy is dated (to the second) just before the SMTP conversation, the server
  * answers, the worker writes the sent-marker; an S3 restart in between stretches the marker write.
  */
-export const MAIL_WINDOW_MS = 5_000;
+export const MAIL_WINDOW_MS = 10_000;
 
 /**
  * A repeated Message-ID is the documented window (README, "Alerts are sent once") when a worker or
