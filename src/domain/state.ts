@@ -374,6 +374,8 @@ export function stepPartition(
     else linesOf.set(item.orderId, [item]);
   }
   const sorted = [...orders].sort(compareOrders);
+  // The stream's time after this batch, robust to future-dated orders (see nextWatermark).
+  const eventWatermarkTs = nextWatermark(prev.eventWatermarkTs, sorted.map((o) => o.orderTs));
 
   // Copy on write: untouched customers and products are shared with `prev`, never modified.
   const customers = new Map(prev.customers);
@@ -453,7 +455,9 @@ export function stepPartition(
       if (travel) {
         const { windowStart, ...evidence } = travel;
         hit('impossible-travel', evidence, [order.orderId], windowStart);
-      } else {
+      } else if (eventWatermarkTs === null || order.orderTs <= eventWatermarkTs) {
+        // A future-dated order (past the watermark) is no place the customer has been: anchored
+        // there, every later trip would look weeks long and never impossible.
         c.place = { orderId: order.orderId, ts: order.orderTs, lat: order.lat, lon: order.lon, city: order.city, country: order.country };
       }
     }
@@ -484,7 +488,6 @@ export function stepPartition(
   }
 
   // Forget recent orders older than the longest window (and the slack) before the event watermark.
-  const eventWatermarkTs = nextWatermark(prev.eventWatermarkTs, sorted.map((o) => o.orderTs));
   if (eventWatermarkTs !== null) {
     const cutoff = eventWatermarkTs - longestWindowMs(rules) - WATERMARK_SLACK_MS;
     for (const [id, c] of customers) {

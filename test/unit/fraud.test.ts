@@ -159,6 +159,16 @@ describe('impossible-travel: consecutive orders too far apart for the time betwe
     assert.deepEqual(runBatches([{ orders: [ny, la] }]).results[0]!.alerts, [], '3,936 km in 5 h is under 900 km/h');
   });
 
+  it('does not anchor the next trip on a future-dated order', () => {
+    const home = shippedTo(PLACES.newYork!, { ...customer2, orderId: 'h1', orderTs: T0, shipsToHome: true, distanceFromHomeKm: 0 });
+    const others = [silverOrder({ orderId: 'o1', customerId: '5', orderTs: T0 + MINUTE_MS }), silverOrder({ orderId: 'o2', customerId: '6', orderTs: T0 + 2 * MINUTE_MS })];
+    // dated a month ahead and shipped to Los Angeles: the customer has not been there yet
+    const future = shippedTo(PLACES.losAngeles!, { ...customer2, orderId: 'h2', orderTs: T0 + 30 * 24 * HOUR_MS, distanceFromHomeKm: 3936 });
+    const trip = shippedTo(PLACES.losAngeles!, { ...customer2, orderId: 'h3', orderTs: T0 + 20 * MINUTE_MS, distanceFromHomeKm: 3936 });
+    const { results } = runBatches([{ orders: [home, ...others, future] }, { orders: [trip] }]);
+    assert.deepEqual(flagged(results[1]!, 'impossible-travel'), ['h3'], 'New York → Los Angeles in 20 minutes, measured from New York');
+  });
+
   it('does not count an order already flagged as foreign shipping as a trip', () => {
     const berlin = silverOrder({ orderId: 'f1' });
     const tokyo = shippedTo(PLACES.tokyo!, { orderId: 'f2', orderTs: T0 + 30 * MINUTE_MS, distanceFromHomeKm: 8900 });
