@@ -6,6 +6,7 @@ import { createActivities } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
 import type { Logger } from '../logger.ts';
 import { whenReachable } from '../startup.ts';
+import { workflowBundle } from './workflow-bundle.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -30,15 +31,15 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   installRuntime(config);
   const deps = await connectActivityDeps(config, log);
   const connection = await whenReachable('Temporal', () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
+  const bundle = await workflowBundle(WORKFLOWS_PATH, (line) => log.info(line));
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: WORKFLOWS_PATH,
+    workflowBundle: bundle,
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-    bundlerOptions: { ignoreModules: [] },
   });
   const done = worker.run().finally(async () => {
     await connection.close();

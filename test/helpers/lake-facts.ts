@@ -47,14 +47,16 @@ async function settledMail(pipeline: TestPipeline, fraudAlerts: number): Promise
   const read = async () =>
     (await caughtMail(pipeline.config))
       .filter((m) => m.to.some((t) => t.address === pipeline.config.ALERT_TO))
-      .map((m) => ({ subject: m.subject, messageId: String(m.headers?.['message-id'] ?? ''), sentAt: sentAt(m.headers?.['date']) }));
+      .map((m) => ({ subject: m.subject, messageId: String(m.headers?.['message-id'] ?? ''), sentAt: sentAt(m.time) }));
   await waitFor('one mail per fraud alert in the catcher', async () => (await read()).filter((m) => m.subject.startsWith('[fraud]')).length >= fraudAlerts, { timeoutMs: 20_000 }).catch(() => undefined);
   return read();
 }
 
-/** The Date header as epoch ms (null when missing or unreadable). */
-function sentAt(header: string | string[] | undefined): number | null {
-  const value = Array.isArray(header) ? header[0] : header;
-  const ms = value === undefined ? NaN : Date.parse(value);
+/**
+ * When the sender dated the mail, as epoch ms (null when unknown). maildev keeps the Date header
+ * as the mail's `time` (parsed, whole seconds) and leaves it out of `headers`.
+ */
+function sentAt(time: string | undefined): number | null {
+  const ms = time === undefined ? NaN : Date.parse(time);
   return Number.isNaN(ms) ? null : ms;
 }

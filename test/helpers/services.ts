@@ -38,6 +38,8 @@ export interface CaughtMail {
   to: { address: string; name?: string }[];
   from: { address: string; name?: string }[];
   headers?: Record<string, string | string[]>;
+  /** the Date header the sender wrote (maildev falls back to the time it received the mail) */
+  time?: string;
 }
 
 /** Every e-mail maildev holds, over its REST API (maildev 3: /api/email; the maildev 2 image: /email). */
