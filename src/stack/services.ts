@@ -77,10 +77,6 @@ const temporal: ServiceSpec = {
       '--db-filename', path.join(paths.temporal, 'temporal.db'),
       '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off',
       '--log-level', 'warn',
-      // One partition per task queue: with one or two workers, the default four partitions make a
-      // poll wait on an empty partition while tasks sit in another (docs/benchmarks.md, Pipeline).
-      '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-      '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
       ...fitSearchAttributes().registered.flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
       ...(config.TEMPORAL_NAMESPACE === 'default' ? [] : ['--namespace', config.TEMPORAL_NAMESPACE]),
     ];
