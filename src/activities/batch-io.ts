@@ -18,6 +18,13 @@ export class BatchIo {
     this.parts.set(key, rows);
   }
 
+  /** Writes rows split by date, one part per date, all at once; returns the keys (in the order the dates first appear). */
+  async writeDatedParts<T extends object>(table: TableSpec<T>, rows: T[], dateOf: (row: T) => string, keyOf: (date: string) => string): Promise<string[]> {
+    const parts = [...groupBy(rows, dateOf)].map(([date, group]) => ({ key: keyOf(date), group }));
+    await Promise.all(parts.map(({ key, group }) => this.writePart(key, table, group)));
+    return parts.map((p) => p.key);
+  }
+
   async readPart<T>(key: string): Promise<T[]> {
     return (await this.parts.get(key, async () => {
       const bytes = await this.lake.get(key);

@@ -6,7 +6,7 @@ import { silverItemsKey, silverOrdersKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
 import { metrics } from '../metrics.ts';
 import type { BatchRef, EnrichResult } from '../workflows/types.ts';
-import { groupBy, type BatchIo } from './batch-io.ts';
+import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 
 export function createEnrichActivities(deps: ActivityDeps, io: BatchIo) {
@@ -18,18 +18,10 @@ export function createEnrichActivities(deps: ActivityDeps, io: BatchIo) {
       const bronze = await io.readParts<BronzeRow>(ref.bronzeKeys);
       const { orders, items, unresolvedAddressCount } = enrichBronzeRows(bronze, deps.reference);
 
-      const silverKeys: string[] = [];
-      for (const [date, rows] of groupBy(orders, (r) => r.orderDate)) {
-        const key = silverOrdersKey(date, ref.partition, ref.startOffset, ref.endOffset);
-        await io.writePart(key, TABLES.silverOrders, rows);
-        silverKeys.push(key);
-      }
-      const itemKeys: string[] = [];
-      for (const [date, rows] of groupBy(items, (r) => r.orderDate)) {
-        const key = silverItemsKey(date, ref.partition, ref.startOffset, ref.endOffset);
-        await io.writePart(key, TABLES.silverOrderItems, rows);
-        itemKeys.push(key);
-      }
+      const [silverKeys, itemKeys] = await Promise.all([
+        io.writeDatedParts(TABLES.silverOrders, orders, (r) => r.orderDate, (date) => silverOrdersKey(date, ref.partition, ref.startOffset, ref.endOffset)),
+        io.writeDatedParts(TABLES.silverOrderItems, items, (r) => r.orderDate, (date) => silverItemsKey(date, ref.partition, ref.startOffset, ref.endOffset)),
+      ]);
 
       const now = Date.now();
       for (const order of orders) metrics.latencyToSilver.observe(Math.max(0, now - order.kafkaTs) / 1000);

@@ -6,9 +6,9 @@ import { evaluateFraud } from '../domain/fraud/evaluate.ts';
 import { checkQuality, type QualityThresholds } from '../domain/quality.ts';
 import type { BronzeRow, QuarantineRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { categoryTotalsKey, customerTotalsKey, dqMetricsKey, fraudAlertsKey, goldKey, salesByCategoryMinuteKey } from '../lake/keys.ts';
-import { TABLES, type TableSpec } from '../lake/parquet.ts';
+import { TABLES } from '../lake/parquet.ts';
 import type { BatchRef, FraudResult, GoldResult, QualityResult } from '../workflows/types.ts';
-import { groupBy, type BatchIo } from './batch-io.ts';
+import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 
 export interface SilverInput extends BatchRef {
@@ -27,17 +27,6 @@ const dateOfMs = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 
 export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThresholds: QualityThresholds) {
   const { config } = deps;
-
-  /** Writes rows split by date into one part per date; returns the keys. */
-  const writeDated = async <T extends object>(table: TableSpec<T>, rows: T[], dateOf: (row: T) => string, keyOf: (date: string) => string): Promise<string[]> => {
-    const keys: string[] = [];
-    for (const [date, group] of groupBy(rows, dateOf)) {
-      const key = keyOf(date);
-      await io.writePart(key, table, group);
-      keys.push(key);
-    }
-    return keys;
-  };
 
   const readSilver = async (input: SilverInput) => ({
     state: await io.readState(input.partition, input.startOffset),
@@ -66,20 +55,21 @@ export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThr
         await io.writePart(keys.at(-1)!, TABLES.categoryTotals, gold.categoryTotals);
       }
       const part = (table: string) => (date: string) => goldKey(table, date, partition, start, end);
-      keys.push(
-        ...(await writeDated(TABLES.salesByCategoryMinute, gold.salesByCategoryMinute, (r) => dateOfMs(r.minute), (d) => salesByCategoryMinuteKey(d, partition, start, end))),
-        ...(await writeDated(TABLES.paymentMethodDaily, gold.paymentMethodDaily, (r) => r.orderDate, part('payment_method_daily'))),
-        ...(await writeDated(TABLES.highValueOrdersDaily, gold.highValueDaily, (r) => r.orderDate, part('high_value_orders_daily'))),
-        ...(await writeDated(TABLES.cityOrders, gold.cityOrders, () => input.batchDate, part('city_orders'))),
-        ...(await writeDated(TABLES.countryRevenue, gold.countryRevenue, () => input.batchDate, part('country_revenue'))),
-      );
+      const dated = await Promise.all([
+        io.writeDatedParts(TABLES.salesByCategoryMinute, gold.salesByCategoryMinute, (r) => dateOfMs(r.minute), (d) => salesByCategoryMinuteKey(d, partition, start, end)),
+        io.writeDatedParts(TABLES.paymentMethodDaily, gold.paymentMethodDaily, (r) => r.orderDate, part('payment_method_daily')),
+        io.writeDatedParts(TABLES.highValueOrdersDaily, gold.highValueDaily, (r) => r.orderDate, part('high_value_orders_daily')),
+        io.writeDatedParts(TABLES.cityOrders, gold.cityOrders, () => input.batchDate, part('city_orders')),
+        io.writeDatedParts(TABLES.countryRevenue, gold.countryRevenue, () => input.batchDate, part('country_revenue')),
+      ]);
+      keys.push(...dated.flat());
       return { keys };
     },
 
     async detectFraud(input: SilverInput): Promise<FraudResult> {
       const { state, orders, items } = await readSilver(input);
       const { alerts } = evaluateFraud(deps.rules, state, orders, items, input.batchId);
-      const keys = await writeDated(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset));
+      const keys = await io.writeDatedParts(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset));
       return { alertIds: alerts.map((a) => a.alertId), keys };
     },
 

@@ -9,7 +9,7 @@ import { chunkBySize, headerText } from '../kafka/chunk.ts';
 import { decodeRawBatch, rawValueBytes, type RawRecord } from '../lake/raw.ts';
 import { metrics } from '../metrics.ts';
 import type { BatchRef, IngestResult } from '../workflows/types.ts';
-import { groupBy, type BatchIo } from './batch-io.ts';
+import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 
 export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
@@ -25,12 +25,7 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
       const state = await io.readState(ref.partition, ref.startOffset);
       for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;
 
-      const bronzeKeys: string[] = [];
-      for (const [date, rows] of groupBy(valid, (r) => r.orderDate)) {
-        const key = bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset);
-        await io.writePart(key, TABLES.bronzeOrders, rows);
-        bronzeKeys.push(key);
-      }
+      const bronzeKeys = await io.writeDatedParts(TABLES.bronzeOrders, valid, (r) => r.orderDate, (date) => bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset));
       let qKey: string | undefined;
       if (quarantined.length > 0) {
         qKey = quarantineKey(ref.partition, ref.startOffset, ref.endOffset);
