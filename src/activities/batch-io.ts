@@ -1,17 +1,18 @@
-// Lake I/O shared by the stages of a batch: typed Parquet parts and partition checkpoints.
+// Lake I/O shared by the stages of a batch: typed Parquet parts, and the worker's partition states.
 import { ApplicationFailure } from '@temporalio/activity';
-import { emptyPartitionState, parseState, type PartitionState } from '../domain/state.ts';
-import { stateKey } from '../lake/keys.ts';
 import { readParquet, writeParquet, type TableSpec } from '../lake/parquet.ts';
 import type { LakeStore } from '../lake/store.ts';
+import type { PartitionStates } from '../state-store/partition-states.ts';
 import { ImmutableCache } from './lake-cache.ts';
 
 export class BatchIo {
   /** Up to 256 parts and 250,000 rows: the stages in flight (one batch per partition), not the whole run. */
   private readonly parts = new ImmutableCache<unknown[]>(256, 250_000, (rows) => rows.length);
-  private readonly states = new ImmutableCache<PartitionState>(64);
 
-  constructor(readonly lake: LakeStore) {}
+  constructor(
+    readonly lake: LakeStore,
+    readonly states: PartitionStates,
+  ) {}
 
   async writePart<T extends object>(key: string, table: TableSpec, rows: T[]): Promise<void> {
     await this.lake.put(key, writeParquet(table, rows as Record<string, unknown>[]), 'application/vnd.apache.parquet');
@@ -35,15 +36,6 @@ export class BatchIo {
 
   async readParts<T>(keys: string[]): Promise<T[]> {
     return (await Promise.all(keys.map((k) => this.readPart<T>(k)))).flat();
-  }
-
-  /** The partition's state before `offset`; empty when the partition has none yet. */
-  async readState(partition: number, offset: number): Promise<PartitionState> {
-    const key = stateKey(partition, offset);
-    return this.states.get(key, async () => {
-      const bytes = await this.lake.get(key);
-      return bytes ? parseState(new TextDecoder().decode(bytes)) : emptyPartitionState();
-    });
   }
 }
 

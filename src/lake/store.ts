@@ -16,6 +16,10 @@ export interface LakeStore {
   exists(key: string): Promise<boolean>;
   /** Every key starting with `prefix` (any string, not only a folder), in lexical order. */
   list(prefix: string): Promise<string[]>;
+  /** Writes a local file as the object, streamed (state snapshots are larger than a batch). */
+  putFile(key: string, file: string, contentType?: string): Promise<void>;
+  /** Streams the object into a local file; false when there is no such object. */
+  getFile(key: string, file: string): Promise<boolean>;
   /** Removes the object; removing a missing one is not an error. */
   delete(key: string): Promise<void>;
 }

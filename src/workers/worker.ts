@@ -1,8 +1,10 @@
 // The Temporal worker: batch workflows and their activities on one task queue.
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Config } from '../config.ts';
-import { createActivities } from '../activities/index.ts';
+import { createActivities, openPartitionStates } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
 import type { Logger } from '../logger.ts';
 import { whenReachable } from '../startup.ts';
@@ -32,24 +34,40 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const deps = await connectActivityDeps(config, log);
   const connection = await whenReachable('Temporal', () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
   const bundle = await workflowBundle(WORKFLOWS_PATH, (line) => log.info(line));
+  // This worker's own queue: batches send the stages of the partitions whose state it holds there
+  // (Temporal's worker-specific task queues, docs/design.md §4).
+  deps.stateTaskQueue = `${config.TEMPORAL_TASK_QUEUE}/state/${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const states = openPartitionStates(deps);
+  const activities = createActivities(deps, states);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: bundle,
-    activities: createActivities(deps),
+    activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
-  const done = worker.run().finally(async () => {
-    await connection.close();
-    await deps.close();
+  const stateWorker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.stateTaskQueue,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
+  const done = Promise.all([worker.run(), stateWorker.run()])
+    .then(() => undefined)
+    .finally(async () => {
+      states.close();
+      await connection.close();
+      await deps.close();
+    });
   return {
     worker,
     done,
     async stop() {
-      worker.shutdown();
+      if (stateWorker.getState() === 'RUNNING') stateWorker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
   };

@@ -22,13 +22,48 @@ export interface BatchRef {
   startOffset: number;
   endOffset: number;
   batchId: string;
+  /** The partition's first batch: its state before starts empty (absent in histories from before: false). */
+  firstBatch?: boolean;
 }
 
 export interface CheckpointStatus {
   ready: boolean;
   /** Workflow id of the batch that ends just before this one, when it is known. */
   blockedBy?: string;
+  /** The task queue of the worker that last moved the partition's state (a hint: it holds the state hot). */
+  stateQueue?: string;
 }
+
+/** What writing a batch's state delta did. */
+export interface CheckpointResult {
+  deltaBytes: number;
+  /** Enough deltas since the last snapshot: the batch starts a snapshot of the partition's state. */
+  snapshotDue: boolean;
+  /** The task queue of the worker holding the partition's state now. */
+  stateQueue?: string;
+}
+
+/** Input of the state snapshot workflow: the partition's state before `offset`. */
+export interface StateSnapshotInput {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface StateSnapshotResult {
+  key: string;
+  bytes: number;
+  ids: number;
+  customers: number;
+  deletedObjects: number;
+}
+
+/** Payload of the checkpoint-ready signal (absent in signals from before: just a wake-up). */
+export interface CheckpointReadyInfo {
+  stateQueue?: string;
+}
+
+export const stateSnapshotWorkflowId = (topic: string, partition: number, offset: number): string => `state-snapshot-${topic}-${partition}-${offset}`;
 
 export interface IngestResult {
   validCount: number;
