@@ -5,16 +5,18 @@
 import { Context } from '@temporalio/activity';
 import { advanceState, stateDelta, stateKeysOf } from '../domain/state.ts';
 import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
-import { stateKey, stateOwnerKey } from '../lake/keys.ts';
+import { stateHolderKey, stateKey } from '../lake/keys.ts';
 import { deltaEndsAt, StateListing } from '../state-store/state-log.ts';
 import { collectableStateObjects } from '../state-store/retention.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import type { BatchRef, CheckpointResult, CheckpointStatus, StateSnapshotInput, StateSnapshotResult } from '../workflows/types.ts';
-import type { BatchIo } from './batch-io.ts';
+import { failBatchOnCorruptState, type BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 
 export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
   const { states } = io;
+  /** Partitions whose holder hint this worker wrote last. */
+  const hintWritten = new Map<number, string>();
   return {
     /**
      * Whether the partition's state before this batch exists, and which worker holds it hot.
@@ -39,13 +41,15 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
       const orders = await io.readParts<SilverOrderRow>(ref.silverKeys);
       const items = await io.readParts<SilverItemRow>(ref.itemKeys);
       const first = ref.firstBatch === true;
-      const before = await states.slice(ref.partition, ref.startOffset, first, stateKeysOf(orders, items));
+      const before = await io.stateSlice(ref.partition, ref.startOffset, first, stateKeysOf(orders, items));
       const after = advanceState(before, orders, items, { dedupWindowMs: deps.config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules });
       const delta = stateDelta(before, after, { partition: ref.partition, fromOffset: ref.startOffset, toOffset: ref.endOffset + 1, first }, orders, items);
-      const { deltaBytes, snapshotDue } = await states.advance(delta);
-      if (deps.stateTaskQueue) {
-        const hint = JSON.stringify({ stateQueue: deps.stateTaskQueue, offset: ref.endOffset + 1 });
-        await deps.lake.put(stateOwnerKey(ref.partition), new TextEncoder().encode(hint), 'application/json');
+      const { deltaBytes, snapshotDue } = await failBatchOnCorruptState(() => states.advance(delta));
+      // Say once that this worker holds the partition (not on every batch: in steady state nobody else writes it).
+      if (deps.stateTaskQueue && hintWritten.get(ref.partition) !== deps.stateTaskQueue) {
+        const hint = JSON.stringify({ stateQueue: deps.stateTaskQueue });
+        await deps.lake.put(stateHolderKey(ref.partition), new TextEncoder().encode(hint), 'application/json');
+        hintWritten.set(ref.partition, deps.stateTaskQueue);
       }
       return { deltaBytes, snapshotDue, stateQueue: deps.stateTaskQueue };
     },
@@ -54,7 +58,7 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
     async writeStateSnapshot(input: StateSnapshotInput): Promise<StateSnapshotResult> {
       const beat = setInterval(() => Context.current().heartbeat(), 5_000);
       try {
-        const snapshot = await states.writeSnapshot(input.partition, input.offset);
+        const snapshot = await failBatchOnCorruptState(() => states.writeSnapshot(input.partition, input.offset));
         const listing = await StateListing.read(deps.lake, input.partition);
         const oldestNeeded = await oldestUnfinishedStart(deps, input.topic, input.partition);
         const garbage = collectableStateObjects(listing, deps.config.STATE_RETENTION_HOURS * 3_600_000, oldestNeeded);
@@ -69,7 +73,7 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
 }
 
 async function readOwnerHint(deps: ActivityDeps, partition: number): Promise<string | undefined> {
-  const bytes = await deps.lake.get(stateOwnerKey(partition));
+  const bytes = await deps.lake.get(stateHolderKey(partition));
   if (!bytes) return undefined;
   try {
     const hint = JSON.parse(new TextDecoder().decode(bytes)) as { stateQueue?: unknown };

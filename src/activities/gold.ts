@@ -32,7 +32,7 @@ export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThr
   const readSilver = async (input: SilverInput) => {
     const orders = await io.readParts<SilverOrderRow>(input.silverKeys);
     const items = await io.readParts<SilverItemRow>(input.itemKeys);
-    const state = await io.states.slice(input.partition, input.startOffset, input.firstBatch === true, stateKeysOf(orders, items));
+    const state = await io.stateSlice(input.partition, input.startOffset, input.firstBatch === true, stateKeysOf(orders, items));
     return { state, orders, items };
   };
 

@@ -23,7 +23,7 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
       // The bytes as sent: a value that is not UTF-8 is kept as base64 in the raw zone.
       const { valid, quarantined } = ingestRecords(records.map((r) => ({ ...r, value: rawValueBytes(r) ?? null })), ref.partition);
 
-      const state = await io.states.slice(ref.partition, ref.startOffset, ref.firstBatch === true, stateKeysOf(valid));
+      const state = await io.stateSlice(ref.partition, ref.startOffset, ref.firstBatch === true, stateKeysOf(valid));
       for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;
 
       const bronzeKeys = await io.writeDatedParts(TABLES.bronzeOrders, valid, (r) => r.orderDate, (date) => bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset));

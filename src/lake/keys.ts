@@ -205,9 +205,14 @@ export function stateSnapshotKey(partition: number, offset: number, arrivalWater
   return `${statePrefix(partition)}snapshot/at=${padOffset(offset)}-ts=${Math.max(0, Math.floor(arrivalWatermarkTs ?? 0))}.sqlite`;
 }
 
-/** Small, overwritten hint: the task queue of the worker that last moved the partition's state (docs/design.md §4). */
-export function stateOwnerKey(partition: number): string {
-  return `${statePrefix(partition)}owner.json`;
+/**
+ * Small, overwritten hint, `control/state-holder/partition=P.json`: the task queue of the worker
+ * that holds the partition's state (docs/design.md §4). Kept out of state/: it is not derived from
+ * the stream, and a backfill must leave state/ byte for byte as the stream wrote it.
+ */
+export function stateHolderKey(partition: number): string {
+  checkPartition(partition);
+  return `control/state-holder/partition=${partition}.json`;
 }
 
 export type StateObject =

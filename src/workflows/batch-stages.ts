@@ -34,7 +34,7 @@ export const snapshots = proxyActivities<Activities>({ ...STAGE_OPTIONS, startTo
 export const STATE_AFFINITY_PATCH = 'state-affinity';
 
 /** How long a stage waits for the state holder's worker to pick it up before any worker takes it (and rebuilds the state). */
-const STATE_HOLDER_PICKUP_TIMEOUT = '20s';
+const STATE_HOLDER_PICKUP_TIMEOUT = '10s';
 
 type StageActivities = typeof stages;
 
