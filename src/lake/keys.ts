@@ -1,4 +1,4 @@
-// Deterministic object keys of the lake (DESIGN §5). Every key is a pure function of the batch
+// Deterministic object keys of the lake (docs/design.md §5). Every key is a pure function of the batch
 // (partition, start and end offset) or of the thing it names, so a retried activity overwrites the
 // same object instead of adding a second one. Keys are relative to the lake root (LAKE_URI).
 //
@@ -165,7 +165,7 @@ export function goldSnapshotKey(table: string, partition: number, endOffset: num
   return `${goldTablePath(table)}/partition=${partition}/at=${padOffset(endOffset + 1)}.parquet`;
 }
 
-/** The partition's state before `offset` (DESIGN §4): `state/partition=P/at=<offset>.json`. */
+/** The partition's state before `offset` (docs/design.md §4): `state/partition=P/at=<offset>.json`. */
 export function stateKey(partition: number, offset: number): string {
   checkPartition(partition);
   return `${statePrefix(partition)}at=${padOffset(offset)}.json`;
