@@ -7,6 +7,7 @@ import { fetchRange } from '../kafka/fetch-range.ts';
 import { batchRangeOf, RAW_ORDERS_PATH, rawKey, rawPrefix } from '../lake/keys.ts';
 import { StateListing } from '../state-store/state-log.ts';
 import { encodeRawBatch } from '../lake/raw.ts';
+import { batchQuery } from '../temporal/batch-queries.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import type { BackfillBatch, BackfillDayInput, BackfillInput, BackfillUnit } from '../workflows/types.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -27,7 +28,7 @@ export function createBackfillActivities(deps: ActivityDeps) {
       }
     } else {
       // The raw zone is gone: the batch runs still say which ranges the stream cut on that date.
-      const query = `WorkflowId STARTS_WITH "${topic}-${partition}-" AND \`${SA.Partition.name}\` = ${partition} AND ${SA.BatchDate.name} = "${date}" AND ExecutionStatus = "Completed"`;
+      const query = batchQuery({ topic, partition, batchDate: date, state: 'completed' });
       for await (const run of deps.temporal.workflow.list({ query })) {
         const attributes = run.typedSearchAttributes;
         const start = attributes.get(SA.StartOffset);

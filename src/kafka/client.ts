@@ -11,7 +11,7 @@ export function createKafka(config: Pick<Config, 'KAFKA_BROKERS'>, clientId = 's
   });
 }
 
-/** Header names on order messages (CONTRACT §1). */
+/** Header names on order messages (docs/contract.md §1.1). */
 export const HEADER_SCHEMA_VERSION = 'schema-version';
 
 /**

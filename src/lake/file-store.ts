@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LakeError } from './errors.ts';
 import { assertValidKey, assertValidPrefix } from './keys.ts';
-import type { LakeStore } from './store.ts';
+import type { LakeStore } from './lake-store.ts';
 
 export const TEMP_PREFIX = '.tmp-';
 

@@ -1,4 +1,4 @@
-// Deterministic object keys of the lake (DESIGN §5). Every key is a pure function of the batch
+// Deterministic object keys of the lake (docs/design.md §5). Every key is a pure function of the batch
 // (partition, start and end offset) or of the thing it names, so a retried activity overwrites the
 // same object instead of adding a second one. Keys are relative to the lake root (LAKE_URI).
 //

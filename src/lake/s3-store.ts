@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { LakeError, LakeUnavailableError } from './errors.ts';
 import { assertValidKey, assertValidPrefix } from './keys.ts';
-import type { LakeStore } from './store.ts';
+import type { LakeStore } from './lake-store.ts';
 
 export interface S3Settings {
   endpoint: string;

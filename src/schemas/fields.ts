@@ -34,7 +34,7 @@ export const paymentMethod = z.enum(PAYMENT_METHODS, rule(oneOf(PAYMENT_METHODS)
 export const paymentStatus = z.enum(PAYMENT_STATUSES, rule(oneOf(PAYMENT_STATUSES)));
 export const orderStatus = z.enum(ORDER_STATUSES, rule(oneOf(ORDER_STATUSES)));
 
-/** v2+: optional on the wire; readers fill "" when it is absent (CONTRACT §1). */
+/** v2+: optional on the wire; readers fill "" when it is absent (docs/contract.md §1.2). */
 export const message = z.string(rule('must be a string')).default('');
 
 /** v1/v2 order date: "YYYY-MM-DD HH:MM:SS", a real calendar date and time, read as UTC. */

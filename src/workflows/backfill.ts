@@ -1,4 +1,4 @@
-// Backfill (DESIGN §7): re-derives silver and gold for a range of batch dates with the same stage
+// Backfill (docs/design.md §7): re-derives silver and gold for a range of batch dates with the same stage
 // code as the stream. A parent fans out one child per (date, partition); the dates of a partition
 // run in order, because each batch starts from the checkpoint the batch before it wrote. Every
 // write lands on the key the stream used, so running a backfill twice changes nothing; alerts are

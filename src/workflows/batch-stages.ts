@@ -1,4 +1,4 @@
-// Deriving one batch (DESIGN §2 steps 2–5): raw → bronze → silver → gold, fraud, quality → the
+// Deriving one batch (docs/design.md §2 steps 2–5): raw → bronze → silver → gold, fraud, quality → the
 // partition's next checkpoint. Shared by the streaming batch workflow and the backfill, so a
 // backfilled batch is derived by exactly the code that derived it the first time.
 import { TimeoutType } from '@temporalio/common';

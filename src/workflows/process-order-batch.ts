@@ -1,4 +1,4 @@
-// One workflow per batch (DESIGN §2). Deterministic: all I/O is in activities, and every
+// One workflow per batch (docs/design.md §2). Deterministic: all I/O is in activities, and every
 // activity writes under keys derived from the batch, so retries and re-runs are harmless.
 import {
   condition,
@@ -50,7 +50,7 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
     stateQueue = info?.stateQueue ?? stateQueue;
   });
 
-  // 1. Wait for the partition's state before this batch (DESIGN §4).
+  // 1. Wait for the partition's state before this batch (docs/design.md §4).
   let blocked = false;
   for (let attempt = 0; ; attempt++) {
     predecessorDone = false;

@@ -126,7 +126,7 @@ export function parseBatchWorkflowId(id: string): { topic: string; partition: nu
 /** Signal a batch sends its successor once the successor's checkpoint exists. */
 export const CHECKPOINT_READY_SIGNAL = 'checkpointReady';
 
-// ── Backfill: re-derive silver and gold for a range of batch dates (DESIGN §7) ──
+// ── Backfill: re-derive silver and gold for a range of batch dates (docs/design.md §7) ──
 
 /** Where a backfill reads the records: the raw zone, or Kafka again (rewriting the raw objects). */
 export type BackfillSource = 'raw' | 'kafka';
