@@ -63,6 +63,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A producer's value quoted in a reason: enough to recognise it, never a megabyte header copied into every quarantine row. */
+const QUOTED_MAX_CHARS = 40;
+const shortened = (text: string): string => (text.length <= QUOTED_MAX_CHARS ? text : `${text.slice(0, QUOTED_MAX_CHARS)}…`);
+
 /** Parses one order event of any version into the canonical (v3) Order, or says why it cannot. */
 export function decodeOrder(value: Buffer | Uint8Array | string, headers?: MessageHeaders): DecodeResult {
   let declared: SchemaVersion | undefined;
@@ -70,7 +74,7 @@ export function decodeOrder(value: Buffer | Uint8Array | string, headers?: Messa
   if (header !== undefined) {
     const version = Number(header.trim());
     if (!(SCHEMA_VERSIONS as readonly number[]).includes(version) || header.trim() === '') {
-      return { ok: false, reason: `${HEADER_SCHEMA_VERSION}: unknown version ${JSON.stringify(header)} (expected 1, 2 or 3)` };
+      return { ok: false, reason: `${HEADER_SCHEMA_VERSION}: unknown version ${JSON.stringify(shortened(header))} (expected 1, 2 or 3)` };
     }
     declared = version as SchemaVersion;
   }
