@@ -48,7 +48,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? 'value' : out;
 }
 
-/** One reason for all of an event's issues: "field: rule; field: rule" (one entry per field). */
+/** Fields named in one reason; an order with 20,000 broken lines must not make a megabyte reason. */
+export const MAX_REASON_FIELDS = 10;
+
+/** One reason for all of an event's issues: "field: rule; field: rule" (one entry per field, at most MAX_REASON_FIELDS). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   const seen = new Set<string>();
   const parts: string[] = [];
@@ -58,7 +61,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
     seen.add(field);
     parts.push(`${field}: ${issue.message}`);
   }
-  return parts.join('; ');
+  if (parts.length <= MAX_REASON_FIELDS) return parts.join('; ');
+  return `${parts.slice(0, MAX_REASON_FIELDS).join('; ')}; and ${parts.length - MAX_REASON_FIELDS} more fields`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -80,3 +80,11 @@ describe('contract bounds', () => {
     assert.match(quarantined[0]!.reason, /^kafkaTimestamp: must be within years 0000–9999 \(got 8640000000000001\)$/);
   });
 });
+
+test('a reason names at most ten fields, however many are broken', () => {
+  const items = Array.from({ length: 900 }, () => ({ productId: 'P001', quantity: 0 }));
+  const reason = reasonOf(v3({ items })) ?? '';
+  assert.match(reason, /^items\[0\]\.quantity: must be an integer ≥ 1; /);
+  assert.match(reason, /; and 890 more fields$/);
+  assert.ok(reason.length < 600);
+});
