@@ -32,6 +32,8 @@ export const SETTINGS = {
   DASHBOARD_PORT: [port, '3000', 'port the dashboard listens on (127.0.0.1)'],
   // 5000, not 500: a partition's batches run one after another, so each batch's fixed cost (about a dozen Temporal round trips) caps throughput at partitions × batch size / batch time (docs/benchmarks.md).
   BATCH_MAX_ORDERS: [positiveInt, '5000', 'a batch closes at this many records'],
+  // 32 MiB: some 50,000 ordinary orders, far above BATCH_MAX_ORDERS; it bites only on huge records (600 × 1 MiB broke the raw encoder).
+  BATCH_MAX_BYTES: [positiveInt, '33554432', 'a batch closes at this many bytes of record values, keys and headers (a single larger record goes alone)'],
   BATCH_MAX_WAIT_MS: [positiveInt, '1000', 'a batch closes this long after its first record'],
   BRIDGE_MAX_OPEN_BATCHES: [positiveInt, '64', 'open batch workflows above which the bridge pauses consumption'],
   DEDUP_WINDOW_HOURS: [positiveInt, '24', 'how long an order id is remembered to drop repeats across batches'],

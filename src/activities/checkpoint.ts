@@ -2,7 +2,6 @@
 // `start` and writes the delta that leaves the state before end+1 — the offset the bridge commits —
 // so the next batch finds it whatever the offset gaps. Snapshots and their garbage collection run
 // in their own workflow, off the batches' path.
-import { Context } from '@temporalio/activity';
 import { advanceState, stateDelta, stateKeysOf } from '../domain/state.ts';
 import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { stateHolderKey, stateKey } from '../lake/keys.ts';
@@ -56,18 +55,13 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
 
     /** Writes the partition's state before `offset` as a snapshot, then deletes what no replayable batch needs any more. */
     async writeStateSnapshot(input: StateSnapshotInput): Promise<StateSnapshotResult> {
-      const beat = setInterval(() => Context.current().heartbeat(), 5_000);
-      try {
-        const snapshot = await failBatchOnCorruptState(() => states.writeSnapshot(input.partition, input.offset));
-        const listing = await StateListing.read(deps.lake, input.partition);
-        const oldestNeeded = await oldestUnfinishedStart(deps, input.topic, input.partition);
-        const garbage = collectableStateObjects(listing, deps.config.STATE_RETENTION_HOURS * 3_600_000, oldestNeeded);
-        for (const key of garbage) await deps.lake.delete(key);
-        deps.log.info({ partition: input.partition, offset: input.offset, bytes: snapshot.bytes, ids: snapshot.ids, customers: snapshot.customers, deleted: garbage.length }, 'state snapshot written');
-        return { ...snapshot, deletedObjects: garbage.length };
-      } finally {
-        clearInterval(beat);
-      }
+      const snapshot = await failBatchOnCorruptState(() => states.writeSnapshot(input.partition, input.offset));
+      const listing = await StateListing.read(deps.lake, input.partition);
+      const oldestNeeded = await oldestUnfinishedStart(deps, input.topic, input.partition);
+      const garbage = collectableStateObjects(listing, deps.config.STATE_RETENTION_HOURS * 3_600_000, oldestNeeded);
+      for (const key of garbage) await deps.lake.delete(key);
+      deps.log.info({ partition: input.partition, offset: input.offset, bytes: snapshot.bytes, ids: snapshot.ids, customers: snapshot.customers, deleted: garbage.length }, 'state snapshot written');
+      return { ...snapshot, deletedObjects: garbage.length };
     },
   };
 }

@@ -1,7 +1,9 @@
-// All activities, built from one set of dependencies (the worker wires real clients).
+// All activities, built from one set of dependencies (the worker wires real clients), each behind
+// the activity boundary (boundary.ts): heartbeats while running, errors classified for Temporal.
 import { loadQualityThresholds } from '../domain/quality.ts';
 import { createAlertActivities } from './alert.ts';
 import { createBackfillActivities } from './backfill.ts';
+import { activitiesAtBoundary } from './boundary.ts';
 import { BatchIo } from './batch-io.ts';
 import { createCheckpointActivities } from './checkpoint.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -26,14 +28,14 @@ export function openPartitionStates(deps: Pick<ActivityDeps, 'config' | 'lake' |
 
 export function createActivities(deps: ActivityDeps, states: PartitionStates = openPartitionStates(deps)) {
   const io = new BatchIo(deps.lake, states);
-  return {
+  return activitiesAtBoundary({
     ...createCheckpointActivities(deps, io),
     ...createIngestActivities(deps, io),
     ...createEnrichActivities(deps, io),
     ...createGoldActivities(deps, io, loadQualityThresholds()),
     ...createAlertActivities(deps, io),
     ...createBackfillActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

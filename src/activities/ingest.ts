@@ -6,7 +6,8 @@ import { ingestRecords } from '../domain/ingest.ts';
 import type { QuarantineRow } from '../domain/rows.ts';
 import { bronzeKey, quarantineKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
-import { chunkBySize, headerText } from '../kafka/chunk.ts';
+import { dlqCopy } from '../dlq/dlq-copy.ts';
+import { chunkBySize } from '../kafka/chunk.ts';
 import { decodeRawBatch, rawValueBytes, type RawRecord } from '../lake/raw.ts';
 import { metrics } from '../metrics.ts';
 import type { BatchRef, IngestResult } from '../workflows/types.ts';
@@ -52,22 +53,24 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
 }
 
 /**
- * Copies invalid records to the DLQ topic with their reason. A retry may copy them again: DLQ
- * consumers dedupe by the message key `<partition>-<offset>` (the quarantine table is exact).
+ * Copies invalid records to the DLQ topic with their reason (a record too large for the broker as a
+ * claim check on its raw object: dlq-copy.ts). A retry may copy them again: DLQ consumers dedupe by
+ * the message key `<partition>-<offset>` (the quarantine table is exact).
  */
-async function sendToDlq(deps: ActivityDeps, ref: BatchRef, records: RawRecord[], quarantined: QuarantineRow[]): Promise<void> {
+async function sendToDlq(deps: ActivityDeps, ref: BatchRef & { rawKey: string }, records: RawRecord[], quarantined: QuarantineRow[]): Promise<void> {
   const byOffset = new Map(records.map((r) => [r.offset, r]));
-  const messages = quarantined.map((q) => ({
-    key: `${ref.partition}-${q.offset}`,
-    value: dlqValue(byOffset.get(q.offset), q.raw),
-    headers: {
-      reason: headerText(q.reason),
-      'source-partition': String(ref.partition),
-      'source-offset': String(q.offset),
-      'batch-id': ref.batchId,
-      ...(byOffset.get(q.offset)?.headers ?? {}),
-    },
-  }));
+  const messages = quarantined.map((q) => {
+    const record = byOffset.get(q.offset);
+    return dlqCopy({
+      partition: ref.partition,
+      offset: q.offset,
+      value: dlqValue(record, q.raw),
+      headers: record?.headers ?? {},
+      reason: q.reason,
+      batchId: ref.batchId,
+      rawKey: ref.rawKey,
+    });
+  });
   // Sends the broker accepts: all of a batch's bad records in one request can pass its size limit.
   for (const chunk of chunkBySize(messages)) await deps.dlq.send({ topic: deps.config.KAFKA_DLQ_TOPIC, messages: chunk });
 }

@@ -7,12 +7,13 @@ import type { Config } from '../config.ts';
 import type { LakeStore } from '../lake/store.ts';
 import { recordOf } from '../kafka/record.ts';
 import { rawKey } from '../lake/keys.ts';
+import { isPlausibleKafkaTimestamp } from '../schemas/limits.ts';
 import { encodeRawBatch } from '../lake/raw.ts';
 import type { Logger } from '../logger.ts';
 import { metrics } from '../metrics.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import { batchWorkflowId, type BatchInput } from '../workflows/types.ts';
-import { PartitionBuffer, type CutBatch } from './partition-buffer.ts';
+import { batchDateOf, PartitionBuffer, type CutBatch } from './partition-buffer.ts';
 
 export interface BridgeDeps {
   config: Config;
@@ -41,6 +42,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const { config, consumer, temporal, lake, log } = deps;
   const topic = config.KAFKA_TOPIC;
   const maxOrders = config.BATCH_MAX_ORDERS;
+  const maxBytes = config.BATCH_MAX_BYTES;
   const maxWaitMs = config.BATCH_MAX_WAIT_MS;
   const stats = { started: 0, adopted: 0 };
 
@@ -148,7 +150,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const flush = async (partition: number, gen: number): Promise<void> => {
     if (gen !== generation) return;
     const buffer = await bufferFor(partition);
-    const batch = buffer.cut(maxOrders, Date.now());
+    const batch = buffer.cut(maxOrders, Date.now(), maxBytes);
     if (!batch) return;
     const workflowId = batchWorkflowId(topic, partition, batch.startOffset);
     try {
@@ -158,7 +160,11 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
         verified.add(partition);
         if (end !== undefined) return await adopt(partition, buffer, batch, workflowId, end);
       }
-      const batchDate = new Date(batch.records[0]!.timestamp).toISOString().slice(0, 10);
+      const batchDate = batchDateOf(batch.records, Date.now());
+      const undatable = batch.records.filter((r) => !isPlausibleKafkaTimestamp(r.timestamp));
+      if (undatable.length > 0) {
+        log.warn({ partition, count: undatable.length, offsets: undatable.slice(0, 10).map((r) => r.offset) }, 'Kafka timestamps outside years 0000-9999: ingest quarantines these records');
+      }
       const key = rawKey(batchDate, partition, batch.startOffset, batch.endOffset);
       await lake.put(key, encodeRawBatch(batch.records), 'application/gzip');
       const input: BatchInput = {
@@ -219,7 +225,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
           predecessorOpen: (openByPartition.get(partition) ?? 0) > 0,
           backlogWaitMs: maxWaitMs * BACKLOG_WAIT_FACTOR,
         };
-        if (scheduled.has(partition) || !buffer.due(Date.now(), maxOrders, maxWaitMs, backlog)) return;
+        if (scheduled.has(partition) || !buffer.due(Date.now(), maxOrders, maxWaitMs, backlog, maxBytes)) return;
         scheduled.add(partition);
         void enqueue(partition, () => flush(partition, gen)).finally(() => scheduled.delete(partition));
       });
@@ -245,7 +251,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
       // metric itself is read from the broker at scrape time).
       if (last) pendingInKafka.set(batch.partition, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
       // Full batches are cut right here, which also slows fetching down to the pace of starts.
-      while (buffer.size >= maxOrders && gen === generation && !stopping) {
+      while (buffer.isFull(maxOrders, maxBytes) && gen === generation && !stopping) {
         const before = buffer.size;
         await enqueue(batch.partition, () => flush(batch.partition, gen));
         await heartbeat();

@@ -1,7 +1,9 @@
-// Pure batching logic of the bridge: one buffer per partition that decides when a batch is cut.
+// Pure batching logic of the bridge: one buffer per partition that decides when a batch is cut:
+// at BATCH_MAX_ORDERS records or BATCH_MAX_BYTES bytes, whichever comes first, or on time.
 // A batch is [startOffset, endOffset] where startOffset is the offset the partition was committed at
 // (or its first record, for a partition never processed), so consecutive batches tile the
 // partition even across gaps in Kafka offsets.
+import { isPlausibleKafkaTimestamp } from '../schemas/limits.ts';
 
 export interface BufferedRecord {
   offset: number;
@@ -10,6 +12,30 @@ export interface BufferedRecord {
   headers: Record<string, string>;
   /** UTF-8 text, or the bytes when they are not valid UTF-8 */
   value: string | Uint8Array | null;
+}
+
+/**
+ * Bytes a record takes in the bridge and the raw object (value, key and headers; a few bytes of
+ * JSON around them are left out). Counting by bytes as well as records keeps 5,000 records of
+ * 1 MiB from becoming one 5 GiB batch in memory and one string no engine can build.
+ */
+export function recordBytes(record: BufferedRecord): number {
+  const text = (v: string | null): number => (v === null ? 0 : Buffer.byteLength(v));
+  let n = text(record.key) + (record.value === null ? 0 : typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.byteLength);
+  for (const [name, value] of Object.entries(record.headers)) n += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return n;
+}
+
+/**
+ * The batch's date (raw zone folder, BatchDate search attribute): the UTC date of its first record
+ * whose Kafka timestamp has a four-digit year. A producer can set any int64 timestamp; one outside
+ * years 0000–9999 has no YYYY-MM-DD date (`toISOString` throws past ±8.64e15 ms), and a bridge that
+ * threw on it retried the same batch every 50 ms for ever. Such records are quarantined by ingest
+ * (reason `kafkaTimestamp: …`); a batch made only of them is filed under the bridge's clock.
+ */
+export function batchDateOf(records: readonly Pick<BufferedRecord, 'timestamp'>[], nowMs: number): string {
+  const dated = records.find((r) => isPlausibleKafkaTimestamp(r.timestamp));
+  return new Date(dated ? dated.timestamp : nowMs).toISOString().slice(0, 10);
 }
 
 export interface CutBatch {
@@ -21,6 +47,8 @@ export interface CutBatch {
 
 export class PartitionBuffer {
   private records: BufferedRecord[] = [];
+  /** recordBytes of everything buffered. */
+  private buffered = 0;
   private firstArrivalMs: number | undefined;
 
   /**
@@ -36,6 +64,15 @@ export class PartitionBuffer {
     return this.records.length;
   }
 
+  get bytes(): number {
+    return this.buffered;
+  }
+
+  /** True when a batch of `maxOrders` records or `maxBytes` bytes is waiting. */
+  isFull(maxOrders: number, maxBytes = Infinity): boolean {
+    return this.records.length > 0 && (this.records.length >= maxOrders || this.buffered >= maxBytes);
+  }
+
   /** Adds records, dropping any below the next start (already covered by an adopted batch). */
   add(records: BufferedRecord[], nowMs: number): void {
     for (const r of records) {
@@ -44,6 +81,7 @@ export class PartitionBuffer {
       if (last && r.offset <= last.offset) continue; // a re-delivery after a seek
       this.nextStart ??= r.offset;
       this.records.push(r);
+      this.buffered += recordBytes(r);
     }
     if (this.records.length > 0) this.firstArrivalMs ??= nowMs;
   }
@@ -55,9 +93,15 @@ export class PartitionBuffer {
    * only make the batch smaller (on a slow machine the pipeline then ran on 3,000-record batches with
    * BATCH_MAX_ORDERS=5000). A live stream has no backlog and keeps `maxWaitMs`.
    */
-  due(nowMs: number, maxOrders: number, maxWaitMs: number, backlog: { pendingInKafka?: number; predecessorOpen?: boolean; backlogWaitMs?: number } = {}): boolean {
+  due(
+    nowMs: number,
+    maxOrders: number,
+    maxWaitMs: number,
+    backlog: { pendingInKafka?: number; predecessorOpen?: boolean; backlogWaitMs?: number } = {},
+    maxBytes = Infinity,
+  ): boolean {
     if (this.records.length === 0) return false;
-    if (this.records.length >= maxOrders) return true;
+    if (this.isFull(maxOrders, maxBytes)) return true;
     const waitedMs = nowMs - (this.firstArrivalMs ?? nowMs);
     const fillable = (backlog.pendingInKafka ?? 0) >= maxOrders - this.records.length;
     // A batch cut while the partition's previous one still runs would only wait for it: let it
@@ -66,10 +110,22 @@ export class PartitionBuffer {
     return waitedMs >= (stretch ? Math.max(maxWaitMs, backlog.backlogWaitMs ?? maxWaitMs) : maxWaitMs);
   }
 
-  /** Removes and returns the next batch (up to maxOrders records); undefined when empty. */
-  cut(maxOrders: number, nowMs: number): CutBatch | undefined {
+  /**
+   * Removes and returns the next batch: up to maxOrders records and up to maxBytes bytes (at least
+   * one record, however large); undefined when empty.
+   */
+  cut(maxOrders: number, nowMs: number, maxBytes = Infinity): CutBatch | undefined {
     if (this.records.length === 0 || this.nextStart === undefined) return undefined;
-    const records = this.records.splice(0, maxOrders);
+    let count = 0;
+    let bytes = 0;
+    while (count < Math.min(maxOrders, this.records.length)) {
+      const next = recordBytes(this.records[count]!);
+      if (count > 0 && bytes + next > maxBytes) break;
+      bytes += next;
+      count++;
+    }
+    const records = this.records.splice(0, count);
+    this.buffered -= bytes;
     const batch: CutBatch = { startOffset: this.nextStart, endOffset: records.at(-1)!.offset, records, firstBatch: this.firstBatch };
     this.firstArrivalMs = this.records.length > 0 ? nowMs : undefined;
     return batch;
@@ -80,12 +136,14 @@ export class PartitionBuffer {
     this.nextStart = endOffset + 1;
     this.firstBatch = false;
     this.records = this.records.filter((r) => r.offset > endOffset);
+    this.buffered = this.records.reduce((n, r) => n + recordBytes(r), 0);
     if (this.records.length === 0) this.firstArrivalMs = undefined;
   }
 
   /** Puts a batch back at the front, e.g. when its start failed and will be retried. */
   restore(batch: CutBatch, nowMs: number): void {
     this.records = [...batch.records, ...this.records];
+    this.buffered += batch.records.reduce((n, r) => n + recordBytes(r), 0);
     this.firstArrivalMs = nowMs;
   }
 }

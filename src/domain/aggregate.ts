@@ -17,6 +17,7 @@ import type {
   SilverItemRow,
   SilverOrderRow,
 } from './rows.ts';
+import { finite } from './finite.ts';
 import { addCents, stepPartition, type PartitionState, type StepOutput } from './state.ts';
 
 export const SEGMENTS = ['VIP', 'Regular', 'Normal'] as const;
@@ -56,8 +57,8 @@ function customerRows(step: StepOutput, thresholds: SegmentThresholds, at: Snaps
     return {
       customerId,
       orders: c.orders,
-      items: c.items,
-      spendUsd: c.spendUsd,
+      items: finite(c.items, 'customer_totals.items', { partition: at.partition, endOffset: at.endOffset }),
+      spendUsd: finite(c.spendUsd, 'customer_totals.spendUsd', { partition: at.partition, endOffset: at.endOffset }),
       firstOrderTs: c.firstOrderTs,
       lastOrderTs: c.lastOrderTs,
       segment: segmentOf(c.spendUsd, thresholds),
@@ -70,7 +71,14 @@ function customerRows(step: StepOutput, thresholds: SegmentThresholds, at: Snaps
 function categoryRows(step: StepOutput, at: SnapshotAt): CategoryTotalsRow[] {
   return step.touchedCategories.map((category) => {
     const c = step.state.categories.get(category)!;
-    return { category, orders: c.orders, items: c.items, revenueUsd: c.revenueUsd, partition: at.partition, asOfOffset: at.endOffset };
+    return {
+      category,
+      orders: c.orders,
+      items: finite(c.items, 'category_totals.items', { partition: at.partition, endOffset: at.endOffset }),
+      revenueUsd: finite(c.revenueUsd, 'category_totals.revenueUsd', { partition: at.partition, endOffset: at.endOffset }),
+      partition: at.partition,
+      asOfOffset: at.endOffset,
+    };
   });
 }
 
@@ -100,7 +108,8 @@ export function salesByCategoryMinute(items: readonly SilverItemRow[], batchId: 
     if (!row) groups.set(key, (row = { minute, category: item.category, orders: 0, items: 0, revenueUsd: 0, batchId, orderIds: new Set() }));
     row.orderIds.add(item.orderId);
     row.items += item.quantity;
-    row.revenueUsd = addCents(row.revenueUsd, item.lineAmountUsd);
+    row.revenueUsd = finite(addCents(row.revenueUsd, item.lineAmountUsd), 'sales_by_category_minute.revenueUsd', { batchId });
+    finite(row.items, 'sales_by_category_minute.items', { batchId });
   }
   return [...groups.values()]
     .map(({ orderIds, ...row }) => ({ ...row, orders: orderIds.size }))
@@ -121,7 +130,7 @@ export function shopReports(orders: readonly SilverOrderRow[], batchId: string, 
     let row = map.get(key);
     if (!row) map.set(key, (row = init()));
     row.orders += 1;
-    row.revenueUsd = addCents(row.revenueUsd, usd);
+    row.revenueUsd = finite(addCents(row.revenueUsd, usd), 'report revenueUsd', { batchId });
     return row;
   };
   const cities = new Map<string, CityOrdersRow>();
@@ -137,7 +146,7 @@ export function shopReports(orders: readonly SilverOrderRow[], batchId: string, 
     day.orders += 1;
     if (o.totalAmountUsd > thresholdUsd) {
       day.highValueOrders += 1;
-      day.highValueRevenueUsd = addCents(day.highValueRevenueUsd, o.totalAmountUsd);
+      day.highValueRevenueUsd = finite(addCents(day.highValueRevenueUsd, o.totalAmountUsd), 'high_value_orders_daily.highValueRevenueUsd', { batchId });
     }
   }
   return {

@@ -3,6 +3,7 @@
 // Pure: all reference data comes through the ReferenceData interface.
 import { parseShippingAddress } from '../reference/address.ts';
 import type { ReferenceData } from '../reference/types.ts';
+import { finite, finiteOrNull } from './finite.ts';
 import { haversineKm } from './geo.ts';
 import type { Order, RecordPosition } from './order.ts';
 import type { SilverItemRow, SilverOrderRow } from './rows.ts';
@@ -26,7 +27,9 @@ const normalizeAddress = (s: string): string => s.trim().replace(/\s+/g, ' ').to
 
 export function enrichOrder(order: Order, pos: RecordPosition & { schemaVersion: number }, ref: ReferenceData): EnrichedOrder {
   const orderTs = Date.parse(order.orderDate);
-  const totalAmountUsd = roundCents(order.totalAmount * ref.usdPerUnit(order.paymentMethod, order.dateOrder));
+  // Where the failure names the record: offsets, never the order's content (it may reach Temporal).
+  const at = { partition: pos.partition, offset: pos.offset };
+  const totalAmountUsd = finite(roundCents(order.totalAmount * ref.usdPerUnit(order.paymentMethod, order.dateOrder)), 'totalAmountUsd', at);
 
   const address = parseShippingAddress(order.shippingAddress);
   const place = address.city !== undefined && address.country !== undefined ? ref.geocode(address.city, address.country) : undefined;
@@ -59,7 +62,7 @@ export function enrichOrder(order: Order, pos: RecordPosition & { schemaVersion:
       category: product?.category ?? UNKNOWN,
       quantity: item.quantity,
       unitPriceUsd,
-      lineAmountUsd: roundCents(unitPriceUsd * item.quantity),
+      lineAmountUsd: finite(roundCents(unitPriceUsd * item.quantity), 'lineAmountUsd', at),
     };
   });
 
@@ -80,7 +83,7 @@ export function enrichOrder(order: Order, pos: RecordPosition & { schemaVersion:
       country,
       lat: place?.lat ?? null,
       lon: place?.lon ?? null,
-      itemCount: order.items.reduce((n, i) => n + i.quantity, 0),
+      itemCount: finite(order.items.reduce((n, i) => n + i.quantity, 0), 'itemCount', at),
       schemaVersion: pos.schemaVersion,
       partition: pos.partition,
       offset: pos.offset,
@@ -90,7 +93,7 @@ export function enrichOrder(order: Order, pos: RecordPosition & { schemaVersion:
       customerAgeBand: customer?.ageBand ?? '',
       homeCity: customer?.homeCity ?? '',
       homeCountry: customer?.homeCountry ?? '',
-      distanceFromHomeKm,
+      distanceFromHomeKm: finiteOrNull(distanceFromHomeKm, 'distanceFromHomeKm', at),
       shipsToHome,
     },
     items,

@@ -2,6 +2,7 @@
 // reason). Pure: shared by the ingest activity and the benchmark's plain-consumer baseline, so both
 // do exactly the same validation work.
 import { decodeOrder } from '../schemas/index.ts';
+import { isPlausibleKafkaTimestamp, KAFKA_TS_RULE } from '../schemas/limits.ts';
 import type { BronzeRow, QuarantineRow } from './rows.ts';
 
 /** The parts of a raw record ingest reads (RawRecord and BufferedRecord both fit). */
@@ -23,10 +24,16 @@ export function ingestRecords(records: readonly IngestRecord[], partition: numbe
   const valid: BronzeRow[] = [];
   const quarantined: QuarantineRow[] = [];
   for (const record of records) {
-    const decoded = decodeOrder(record.value ?? '', record.headers);
+    // A timestamp outside years 0000–9999 has no calendar date: the arrival-time dedup window and
+    // the date-keyed lake cannot place it, so the record is quarantined rather than trusted.
+    const decoded = isPlausibleKafkaTimestamp(record.timestamp)
+      ? decodeOrder(record.value ?? '', record.headers)
+      : ({ ok: false, reason: `kafkaTimestamp: ${KAFKA_TS_RULE} (got ${String(record.timestamp)})` } as const);
     if (!decoded.ok) {
       // `raw` is text for people reading the quarantine (bad bytes shown as U+FFFD); the DLQ gets the exact bytes.
-      quarantined.push({ partition, offset: record.offset, kafkaTs: record.timestamp, reason: decoded.reason, raw: textOf(record.value) });
+      // An impossible timestamp is kept in the reason and the raw zone; the TIMESTAMP column gets the epoch, which every reader can show.
+      const kafkaTs = isPlausibleKafkaTimestamp(record.timestamp) ? record.timestamp : 0;
+      quarantined.push({ partition, offset: record.offset, kafkaTs, reason: decoded.reason, raw: textOf(record.value) });
       continue;
     }
     const { order, schemaVersion } = decoded;

@@ -5,6 +5,7 @@
 // Offsets in names are zero-padded to OFFSET_DIGITS so that lexical order (the order S3 and
 // `ls` list keys in) is numeric order: the newest checkpoint of a partition is the last key
 // listed under its prefix.
+import { createHash } from 'node:crypto';
 
 /** Digits of a zero-padded offset: Kafka offsets are signed 64-bit, at most 19 digits. */
 export const OFFSET_DIGITS = 20;
@@ -233,10 +234,20 @@ export function parseStateObjectKey(key: string): StateObject | undefined {
   return checkpoint ? { kind: 'checkpoint', key, ...checkpoint } : undefined;
 }
 
-/** Marker written once the SMTP server accepted an alert: `alerts/sent/<alertId>`. */
+/** Longest readable marker name; file systems refuse names over 255 bytes (ENAMETOOLONG). */
+const ALERT_MARKER_MAX_CHARS = 200;
+
+/**
+ * Marker written once the SMTP server accepted an alert: `alerts/sent/<alertId, URL-encoded>`, or
+ * `alerts/sent/sha256-<hex>` when the encoded id would be longer than 200 characters. Alert ids are
+ * built from batch ids and digests (never from a message's fields), so the readable form is the
+ * usual one; the digest keeps any id a valid object name on S3 and on disk alike.
+ */
 export function alertSentKey(alertId: string): string {
   if (alertId.length === 0) throw new RangeError('alert id must not be empty');
-  return `${ALERT_SENT_PATH}/${encodeURIComponent(alertId)}`;
+  const encoded = encodeURIComponent(alertId);
+  if (encoded.length <= ALERT_MARKER_MAX_CHARS) return `${ALERT_SENT_PATH}/${encoded}`;
+  return `${ALERT_SENT_PATH}/sha256-${createHash('sha256').update(alertId, 'utf8').digest('hex')}`;
 }
 
 /**

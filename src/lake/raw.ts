@@ -52,10 +52,11 @@ function normalize(record: RawRecordInput): RawRecord {
 
 /** gzip JSON lines of the records, in the order given (the bridge gives offset order). */
 export function encodeRawBatch(records: readonly RawRecordInput[]): Uint8Array {
-  let text = '';
-  for (const record of records) text += `${JSON.stringify(normalize(record))}\n`;
+  // One buffer per line, joined as bytes: a batch is never one string (V8 caps a string at about
+  // 512 MiB; BATCH_MAX_BYTES keeps batches far below, this keeps the codec from depending on it).
+  const lines = records.map((record) => Buffer.from(`${JSON.stringify(normalize(record))}\n`, 'utf8'));
   // Node writes a gzip header with mtime 0, so equal input gives equal bytes.
-  return new Uint8Array(gzipSync(text, { level: GZIP_LEVEL }));
+  return new Uint8Array(gzipSync(Buffer.concat(lines), { level: GZIP_LEVEL }));
 }
 
 function isRecord(value: unknown): value is RawRecord {
@@ -74,16 +75,19 @@ function isRecord(value: unknown): value is RawRecord {
 
 /** Records of a raw object; throws CorruptLakeObjectError (not retryable) when it is not one. */
 export function decodeRawBatch(bytes: Uint8Array, key?: string): RawRecord[] {
-  let text: string;
+  let data: Buffer;
   try {
-    text = gunzipSync(bytes).toString('utf8');
+    data = gunzipSync(bytes);
   } catch (cause) {
     throw new CorruptLakeObjectError('raw batch is not gzip data', { key, cause });
   }
+  // Line by line from the bytes, so no string holds the whole batch. A newline byte never occurs
+  // inside a UTF-8 sequence, and JSON.stringify escapes newlines in strings: every 0x0a ends a line.
   const records: RawRecord[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  for (let start = 0, i = 0; start < data.length; i++) {
+    const end = data.indexOf(0x0a, start);
+    const line = data.toString('utf8', start, end === -1 ? data.length : end);
+    start = end === -1 ? data.length : end + 1;
     if (line === '') continue;
     let parsed: unknown;
     try {

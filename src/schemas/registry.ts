@@ -48,7 +48,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? 'value' : out;
 }
 
-/** One reason for all of an event's issues: "field: rule; field: rule" (one entry per field). */
+/** Fields named in one reason; an order with 20,000 broken lines must not make a megabyte reason. */
+export const MAX_REASON_FIELDS = 10;
+
+/** One reason for all of an event's issues: "field: rule; field: rule" (one entry per field, at most MAX_REASON_FIELDS). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   const seen = new Set<string>();
   const parts: string[] = [];
@@ -58,10 +61,15 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
     seen.add(field);
     parts.push(`${field}: ${issue.message}`);
   }
-  return parts.join('; ');
+  if (parts.length <= MAX_REASON_FIELDS) return parts.join('; ');
+  return `${parts.slice(0, MAX_REASON_FIELDS).join('; ')}; and ${parts.length - MAX_REASON_FIELDS} more fields`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A producer's value quoted in a reason: enough to recognise it, never a megabyte header copied into every quarantine row. */
+const QUOTED_MAX_CHARS = 40;
+const shortened = (text: string): string => (text.length <= QUOTED_MAX_CHARS ? text : `${text.slice(0, QUOTED_MAX_CHARS)}…`);
 
 /** Parses one order event of any version into the canonical (v3) Order, or says why it cannot. */
 export function decodeOrder(value: Buffer | Uint8Array | string, headers?: MessageHeaders): DecodeResult {
@@ -70,7 +78,7 @@ export function decodeOrder(value: Buffer | Uint8Array | string, headers?: Messa
   if (header !== undefined) {
     const version = Number(header.trim());
     if (!(SCHEMA_VERSIONS as readonly number[]).includes(version) || header.trim() === '') {
-      return { ok: false, reason: `${HEADER_SCHEMA_VERSION}: unknown version ${JSON.stringify(header)} (expected 1, 2 or 3)` };
+      return { ok: false, reason: `${HEADER_SCHEMA_VERSION}: unknown version ${JSON.stringify(shortened(header))} (expected 1, 2 or 3)` };
     }
     declared = version as SchemaVersion;
   }

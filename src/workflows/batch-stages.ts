@@ -4,23 +4,38 @@
 import { TimeoutType } from '@temporalio/common';
 import { ActivityFailure, log, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { DETERMINISTIC_FAILURE_TYPES } from '../temporal/failure-types.ts';
 import type { BatchRef, CheckpointResult, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from './types.ts';
+
+/**
+ * Attempts per activity: 200 ms doubling to 10 s, so 60 attempts span about 9 minutes — room for
+ * S3, Kafka, SMTP or Temporal to come back from a restart, and a bound for a failure nobody
+ * classified as deterministic: the batch then fails (visible, replayable) instead of retrying forever.
+ */
+export const MAX_ATTEMPTS = 60;
 
 const RETRY = {
   initialInterval: '200ms',
   backoffCoefficient: 2,
   maximumInterval: '10s',
-  // Bad data can never succeed on retry; everything else (S3, SMTP, Kafka hiccups) may.
-  nonRetryableErrorTypes: ['CorruptBatch', 'InjectedFault', 'InvalidConfiguration', 'BackfillGap'],
+  maximumAttempts: MAX_ATTEMPTS,
+  // Bad data, a corrupt lake object or state, a bug: no retry can help (src/activities/boundary.ts
+  // already marks these non-retryable; the list also catches one thrown without the flag).
+  nonRetryableErrorTypes: DETERMINISTIC_FAILURE_TYPES,
 };
 
+/**
+ * The stages: minutes of work on a large batch. Every activity heartbeats every few seconds while
+ * it runs (the activity boundary does it), so the heartbeat timeout detects a dead worker in 30 s
+ * without cutting short a long, live attempt.
+ */
 const STAGE_OPTIONS = {
   startToCloseTimeout: '2m',
   heartbeatTimeout: '30s',
   retry: RETRY,
 } as const;
 
-/** The stages: minutes of work on a large batch, heartbeating. */
+/** The stages, on the shared task queue. */
 export const stages = proxyActivities<Activities>(STAGE_OPTIONS);
 
 /** A state snapshot: the whole partition state, rebuilt and uploaded (minutes at tens of millions of ids). */

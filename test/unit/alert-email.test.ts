@@ -9,7 +9,7 @@ import {
   renderFraudAlertEmail,
   renderQualityAlertEmail,
 } from '../../src/domain/alert-email.ts';
-import { evaluateFraud } from '../../src/domain/fraud/evaluate.ts';
+import { evaluateFraud, fraudAlertId } from '../../src/domain/fraud/evaluate.ts';
 import { DEFAULT_FRAUD_RULES } from '../../src/domain/fraud/rules.ts';
 import type { DqMetricRow, FraudAlertRow } from '../../src/domain/rows.ts';
 import { emptyPartitionState } from '../../src/domain/state.ts';
@@ -39,7 +39,7 @@ describe('fraud alert e-mail', () => {
     }
     assert.ok(mail.text.includes(`Batch run in Temporal: ${links.temporalRunUrl}`));
     assert.ok(mail.html.includes(`<a href="${links.temporalRunUrl}">`));
-    assert.equal(mail.headers[ALERT_ID_HEADER], 'orders-3-1200:1');
+    assert.equal(mail.headers[ALERT_ID_HEADER], fraudAlertId('orders-3-1200', '1'));
     assert.equal(mail.headers[ALERT_KIND_HEADER], 'fraud');
   });
 
@@ -47,9 +47,9 @@ describe('fraud alert e-mail', () => {
     const { alert, order } = fraudCase();
     const mail = renderFraudAlertEmail(alert, [order], links, envelope);
     assert.match(mail.messageId, /^<[0-9a-f]{40}@streaming-orders>$/);
-    assert.equal(mail.messageId, alertMessageId('orders-3-1200:1'));
+    assert.equal(mail.messageId, alertMessageId(fraudAlertId('orders-3-1200', '1')));
     assert.equal(renderFraudAlertEmail(alert, [], { temporalRunUrl: 'http://x', dashboardUrl: 'http://y' }, envelope).messageId, mail.messageId);
-    assert.notEqual(alertMessageId('orders-3-1200:2'), mail.messageId);
+    assert.notEqual(alertMessageId(fraudAlertId('orders-3-1200', '2')), mail.messageId);
   });
 
   it('escapes every value that came from an order in the HTML', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { combineSeverities, evaluateFraud, scoreFlags, type FraudEvaluation, type OrderFlag } from '../../src/domain/fraud/evaluate.ts';
+import { combineSeverities, evaluateFraud, fraudAlertId, scoreFlags, type FraudEvaluation, type OrderFlag } from '../../src/domain/fraud/evaluate.ts';
 import {
   DEFAULT_FRAUD_RULES,
   DEFAULT_FRAUD_RULES_PATH,
@@ -236,11 +236,15 @@ describe('fraud alerts', () => {
     assert.deepEqual(
       alerts.map((a) => [a.alertId, a.customerId, a.ruleId, a.severity, a.score, a.orderIds, a.batchId]),
       [
-        ['orders-0-0:1', '1', 'high-value,foreign-shipping', 'medium', 0.75, 'x', 'orders-0-0'],
-        ['orders-0-0:2', '2', 'high-value', 'medium', 0.5, 'y', 'orders-0-0'],
+        [fraudAlertId('orders-0-0', '1'), '1', 'high-value,foreign-shipping', 'medium', 0.75, 'x', 'orders-0-0'],
+        [fraudAlertId('orders-0-0', '2'), '2', 'high-value', 'medium', 0.5, 'y', 'orders-0-0'],
       ],
     );
     assert.deepEqual(Object.keys(JSON.parse(alerts[0]!.evidence) as object), ['foreign-shipping', 'high-value']);
+    // Alert ids reach Temporal histories and lake keys: batch id and digest, never the customer id.
+    for (const alert of alerts) assert.match(alert.alertId, /^orders-0-0:[0-9a-f]{20}$/);
+    assert.equal(fraudAlertId('orders-0-0', '1'), fraudAlertId('orders-0-0', '1'), 'deterministic');
+    assert.notEqual(fraudAlertId('orders-0-0', '1'), fraudAlertId('orders-0-9', '1'), 'unrelated across batches');
     assert.deepEqual(results[0]!.flags.find((f) => f.orderId === 'x')!.rules, ['high-value', 'foreign-shipping']);
   });
 

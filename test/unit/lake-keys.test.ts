@@ -80,6 +80,10 @@ void describe('lake keys', () => {
     assert.throws(() => goldKey('Sales/../x', '2025-03-01', 0, 0, 0), /snake_case/);
     assert.throws(() => alertSentKey(''), RangeError);
     assert.equal(alertSentKey('a/b c'), 'alerts/sent/a%2Fb%20c');
+    // A long id (a 300-character customer id gave ENAMETOOLONG on disk) becomes a digest of fixed length.
+    const long = alertSentKey(`orders-0-0:${'9'.repeat(300)}`);
+    assert.match(long, /^alerts\/sent\/sha256-[0-9a-f]{64}$/);
+    assert.notEqual(long, alertSentKey(`orders-0-0:${'9'.repeat(301)}`));
   });
 
   void it('refuses keys that could leave the lake root', () => {

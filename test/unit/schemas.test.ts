@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
+import { ID_MAX_CHARS, ITEMS_MAX, QUANTITY_MAX, TOTAL_AMOUNT_MAX } from '../../src/schemas/limits.ts';
 import {
   checkCompatibility,
   decodeOrder,
@@ -214,7 +215,7 @@ describe('checkCompatibility guards future schema changes', () => {
   });
 
   test('a renamed field is caught as a rename', () => {
-    const renamed = OrderV3Fields.omit({ customerId: true }).extend({ customerID: z.string().min(1) });
+    const renamed = OrderV3Fields.omit({ customerId: true }).extend({ customerID: OrderV3Fields.shape.customerId });
     const report = checkCompatibility(OrderV3Fields, renamed);
     assert.equal(report.issues.length, 1);
     assert.equal(report.issues[0]!.kind, 'renamed');
@@ -223,9 +224,10 @@ describe('checkCompatibility guards future schema changes', () => {
 
   test('a narrowed type is caught: a higher minimum, a lost enum value, an integer where a number was', () => {
     const stricter = OrderV3Fields.extend({
-      items: z.array(z.object({ productId: z.string(), quantity: z.number().int().min(2) })).min(1),
+      // The contract's bounds (limits.ts) kept, so that only the intended changes differ.
+      items: z.array(z.object({ productId: z.string().max(ID_MAX_CHARS), quantity: z.number().int().min(2).max(QUANTITY_MAX) })).min(1).max(ITEMS_MAX),
       paymentStatus: z.enum(['PAID', 'FAILED']),
-      totalAmount: z.number().int().min(0),
+      totalAmount: z.number().int().min(0).max(TOTAL_AMOUNT_MAX),
     });
     const report = checkCompatibility(OrderV3Fields, stricter);
     assert.deepEqual(summarize(report.issues), ['items[].quantity narrowed backward', 'paymentStatus narrowed backward', 'totalAmount narrowed backward']);
@@ -246,7 +248,7 @@ describe('checkCompatibility guards future schema changes', () => {
   });
 
   test('changes that break only old readers are caught too: a required field made optional, a new enum value', () => {
-    const looser = OrderV3Fields.extend({ shippingAddress: z.string().optional(), orderStatus: z.enum(['PLACED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'RETURNED']) });
+    const looser = OrderV3Fields.extend({ shippingAddress: OrderV3Fields.shape.shippingAddress.optional(), orderStatus: z.enum(['PLACED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'RETURNED']) });
     const report = checkCompatibility(OrderV3Fields, looser);
     assert.deepEqual(summarize(report.issues), ['orderStatus widened forward', 'shippingAddress made-optional forward']);
     assert.equal(report.backward, true);

@@ -1,4 +1,5 @@
 // Fraud alerts for one batch: the rule hits of the batch step, one alert per flagged customer.
+import { createHash } from 'node:crypto';
 import type { FraudAlertRow, SilverItemRow, SilverOrderRow } from '../rows.ts';
 import { stableStringify } from '../state-codec.ts';
 import { byRuleOrder, stepPartition, type PartitionState, type RuleHit } from '../state.ts';
@@ -26,8 +27,15 @@ export function combineSeverities(severities: readonly Severity[]): number {
   return Math.round(Number(((1 - miss) * 1000).toPrecision(12))) / 1000;
 }
 
-/** Deterministic alert id: one alert per customer per batch. */
-export const fraudAlertId = (batchId: string, customerId: string): string => `${batchId}:${customerId}`;
+/**
+ * Deterministic alert id: one alert per customer per batch, `<batchId>:<20 hex digits>`. The
+ * digits are a SHA-256 of batch and customer, not the customer id itself: alert ids go into
+ * Temporal histories (the fraud activity's result) and lake keys (the sent-marker), which carry
+ * keys, offsets and counts only. The gold row and the mail still name the customer. With the batch
+ * in the digest, the same customer gets unrelated ids in different batches.
+ */
+export const fraudAlertId = (batchId: string, customerId: string): string =>
+  `${batchId}:${createHash('sha256').update(`${batchId}\0${customerId}`, 'utf8').digest('hex').slice(0, 20)}`;
 
 /**
  * The batch's alerts and per-order flags. Orders must be the batch's distinct silver orders
