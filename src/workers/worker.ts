@@ -16,9 +16,15 @@ function installRuntime(config: Config): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
+    // No signal handlers of the SDK's own: the process's one shutdown path (src/cli/lifecycle.ts)
+    // calls stop(); with both, one Ctrl-C shut the worker down twice and the second threw.
+    shutdownSignals: [],
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.WORKER_SDK_METRICS_PORT}` } } },
   });
 }
+
+/** How long a stopping worker lets in-flight activities finish before handing them back. */
+const SHUTDOWN_GRACE = '10s';
 
 export interface RunningWorker {
   worker: Worker;
@@ -40,6 +46,10 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    // On stop, running activities get this long to finish; after it they are cancelled and their
+    // attempt is handed back to Temporal, which retries it on another worker (activities are
+    // idempotent, so a half-done attempt only costs time).
+    shutdownGraceTime: SHUTDOWN_GRACE,
   });
   const done = worker.run().finally(async () => {
     await connection.close();
@@ -49,7 +59,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     worker,
     done,
     async stop() {
-      worker.shutdown();
+      // Idempotent: a second stop (or one after the worker failed by itself) only waits.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
   };
