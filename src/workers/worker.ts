@@ -1,6 +1,6 @@
 // The Temporal worker: batch workflows and their activities on one task queue.
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import type { Config } from '../config.ts';
 import { createActivities } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
@@ -12,10 +12,12 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 
 let runtimeInstalled = false;
 /** The SDK's own metrics (task latencies, slots, polls) on their own Prometheus port. */
-function installRuntime(config: Config): void {
+function installRuntime(config: Config, log: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
+    // The SDK's log lines in the process's own format (src/logger.ts) instead of its console lines.
+    logger: new DefaultLogger('INFO', (entry: LogEntry) => sdkLog(log, entry)),
     // No signal handlers of the SDK's own: the process's one shutdown path (src/cli/lifecycle.ts)
     // calls stop(); with both, one Ctrl-C shut the worker down twice and the second threw.
     shutdownSignals: [],
@@ -26,6 +28,14 @@ function installRuntime(config: Config): void {
 /** How long a stopping worker lets in-flight activities finish before handing them back. */
 const SHUTDOWN_GRACE = '10s';
 
+function sdkLog(log: Logger, { level, message, meta }: LogEntry): void {
+  const fields = { ...meta, sdk: true };
+  if (level === 'ERROR') log.error(fields, message);
+  else if (level === 'WARN') log.warn(fields, message);
+  else if (level === 'INFO') log.info(fields, message);
+  else log.debug(fields, message);
+}
+
 export interface RunningWorker {
   worker: Worker;
   /** Resolves when the worker has shut down. */
@@ -34,7 +44,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
-  installRuntime(config);
+  installRuntime(config, log);
   const deps = await connectActivityDeps(config, log);
   const connection = await whenReachable('Temporal', () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
   const bundle = await workflowBundle(WORKFLOWS_PATH, (line) => log.info(line));
