@@ -53,6 +53,7 @@ export const SETTINGS = {
   CUSTOMERS: [positiveInt, '1000', 'size of the customer dimension (ids 1..CUSTOMERS)'],
   FAULT_ENRICH_AT: [z.string().regex(/^(|\d+:\d+)$/, 'must be empty or PARTITION:OFFSET'), '', 'fault switch for drills (PARTITION:OFFSET): enrichment fails, not retried, for the batch holding that offset'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
+  LOG_FORMAT: [z.enum(['auto', 'pretty', 'json']), 'auto', 'console log lines: `pretty` (one readable line per event), `json` (one JSON object per line), `auto` (pretty when stderr is a terminal, else JSON)'],
   STACK_DIR: [z.string().min(1), '.stack', 'data, logs and pid files of the local stack'],
   STACK_CACHE_DIR: [z.string().min(1), path.join(os.homedir(), '.cache', 'streaming-orders'), 'per-user cache of the stack\'s binaries, keyed by version'],
   KAFKA_CONTROLLER_PORT: [port, '9093', 'KRaft controller port of the local stack\'s Kafka (127.0.0.1)'],

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import type { Config } from '../config.ts';
 import { createActivities, openPartitionStates } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
@@ -14,12 +14,28 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 
 let runtimeInstalled = false;
 /** The SDK's own metrics (task latencies, slots, polls) on their own Prometheus port. */
-function installRuntime(config: Config): void {
+function installRuntime(config: Config, log: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
+    // The SDK's log lines in the process's own format (src/logger.ts) instead of its console lines.
+    logger: new DefaultLogger('INFO', (entry: LogEntry) => sdkLog(log, entry)),
+    // No signal handlers of the SDK's own: the process's one shutdown path (src/cli/lifecycle.ts)
+    // calls stop(); with both, one Ctrl-C shut the worker down twice and the second threw.
+    shutdownSignals: [],
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.WORKER_SDK_METRICS_PORT}` } } },
   });
+}
+
+/** How long a stopping worker lets in-flight activities finish before handing them back. */
+const SHUTDOWN_GRACE = '10s';
+
+function sdkLog(log: Logger, { level, message, meta }: LogEntry): void {
+  const fields = { ...meta, sdk: true };
+  if (level === 'ERROR') log.error(fields, message);
+  else if (level === 'WARN') log.warn(fields, message);
+  else if (level === 'INFO') log.info(fields, message);
+  else log.debug(fields, message);
 }
 
 export interface RunningWorker {
@@ -30,7 +46,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
-  installRuntime(config);
+  installRuntime(config, log);
   const deps = await connectActivityDeps(config, log);
   const connection = await whenReachable('Temporal', () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
   const bundle = await workflowBundle(WORKFLOWS_PATH, (line) => log.info(line));
@@ -47,6 +63,10 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    // On stop, running activities get this long to finish; after it they are cancelled and their
+    // attempt is handed back to Temporal, which retries it on another worker (activities are
+    // idempotent, so a half-done attempt only costs time).
+    shutdownGraceTime: SHUTDOWN_GRACE,
   });
   const stateWorker = await Worker.create({
     connection,
@@ -54,6 +74,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     taskQueue: deps.stateTaskQueue,
     activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    shutdownGraceTime: SHUTDOWN_GRACE,
   });
   const done = Promise.all([worker.run(), stateWorker.run()])
     .then(() => undefined)
@@ -66,6 +87,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     worker,
     done,
     async stop() {
+      // Idempotent: a second stop (or one after the worker failed by itself) only waits.
       if (stateWorker.getState() === 'RUNNING') stateWorker.shutdown();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
