@@ -24,14 +24,14 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '30' },
     customers: { type: 'string', default: '200000' },
     orders: { type: 'string' },
-    'rate-guess': { type: 'string', default: '2500' },
+    'rate-guess': { type: 'string', default: '3500' },
     set: { type: 'string', multiple: true },
   },
 });
 const minutes = Number(values.minutes);
 const customers = Number(values.customers);
 if (!(minutes > 0) || !(customers > 0)) {
-  console.error('usage: npm run soak -- [--minutes 30] [--customers 200000] [--orders N] [--rate-guess 2500] [--set NAME=VALUE]');
+  console.error('usage: npm run soak -- [--minutes 30] [--customers 200000] [--orders N] [--rate-guess 3500] [--set NAME=VALUE]');
   process.exit(2);
 }
 // More than the pipeline drains in the run, so it never runs dry (the guess is orders/s).

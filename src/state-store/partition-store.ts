@@ -121,20 +121,21 @@ export class PartitionStateStore {
    * the batch's order ids within the dedup window, its customers (pruned as the whole-state walk
    * would have pruned them), its products, and every category (a shop has tens).
    */
+  // CROSS JOIN keeps the batch's keys as the outer loop: each is a primary-key probe, never a scan of the table.
   slice(keys: StateKeys, config: SliceConfig): PartitionState {
     const { eventWatermarkTs, arrivalWatermarkTs } = this.current;
     const seenCutoff = dedupCutoffTs(arrivalWatermarkTs, config.dedupWindowMs);
     const recentCutoff = recentCutoffTs(eventWatermarkTs, config.rules);
     const seen = new Map<string, number>();
-    for (const row of this.lookup('SELECT s.id AS k, s.ts AS v FROM json_each(?) j JOIN seen s ON s.id = j.value', keys.orderIds)) {
+    for (const row of this.lookup('SELECT s.id AS k, s.ts AS v FROM json_each(?) j CROSS JOIN seen s ON s.id = j.value', keys.orderIds)) {
       if ((row.v as number) >= seenCutoff) seen.set(row.k, row.v as number);
     }
     const customers = new Map<string, ReturnType<typeof decodeCustomer>>();
-    for (const row of this.lookup('SELECT c.id AS k, c.state AS v FROM json_each(?) j JOIN customers c ON c.id = j.value', keys.customerIds)) {
+    for (const row of this.lookup('SELECT c.id AS k, c.state AS v FROM json_each(?) j CROSS JOIN customers c ON c.id = j.value', keys.customerIds)) {
       customers.set(row.k, prunedCustomer(this.decode(decodeCustomer, row.v as string, `customer ${row.k}`), recentCutoff));
     }
     const productQuantities = new Map<string, Map<number, number>>();
-    for (const row of this.lookup('SELECT p.id AS k, p.histogram AS v FROM json_each(?) j JOIN products p ON p.id = j.value', keys.productIds)) {
+    for (const row of this.lookup('SELECT p.id AS k, p.histogram AS v FROM json_each(?) j CROSS JOIN products p ON p.id = j.value', keys.productIds)) {
       productQuantities.set(row.k, this.decode(decodeHistogram, row.v as string, `product ${row.k}`));
     }
     const categories = new Map<string, ReturnType<typeof decodeCategory>>();
