@@ -4,7 +4,7 @@
 // header) go to every partition, then one normal order per partition. Every normal order must be
 // in silver within 60 s, every hostile record in bronze or the quarantine, no batch may fail, and
 // the DLQ copies must carry the pipeline's headers (the producer's kept as original-*) and a claim
-// check for the record too large to copy.
+// check for the record too large to copy. No workflow history holds a customer id or address.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Partitioners, type Producer } from 'kafkajs';
@@ -16,20 +16,38 @@ import { waitFor } from '../helpers/wait.ts';
 
 const NORMAL_WITHIN_MS = 60_000;
 
-const order = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  orderId: `h-${Math.random().toString(36).slice(2)}`,
-  orderDate: new Date().toISOString().slice(0, 19) + 'Z',
-  dateOrder: new Date().toISOString().slice(0, 10),
-  customerId: '42',
-  shippingAddress: 'Lindenstraße 5, Berlin, DE',
+/** Customer data of every order sent, each value unique: none of it may appear in a Temporal history. */
+const customerData: string[] = [];
+const unique = (prefix: string): string => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+
+const order = (overrides: Record<string, unknown> = {}): Record<string, unknown> => {
+  const customerId = unique('cust');
+  const street = `${unique('Geheimweg')} 5`;
+  customerData.push(customerId, street);
+  return {
+    orderId: unique('h'),
+    orderDate: new Date().toISOString().slice(0, 19) + 'Z',
+    dateOrder: new Date().toISOString().slice(0, 10),
+    customerId,
+    shippingAddress: `${street}, Berlin, DE`,
   totalAmount: 25,
   items: [{ productId: 'P001', quantity: 1 }],
   paymentMethod: 'PAYPAL',
   paymentStatus: 'PAID',
   orderStatus: 'PLACED',
-  message: '',
-  ...overrides,
-});
+    message: '',
+    ...overrides,
+  };
+};
+
+/** Every string in a decoded history, payloads (JSON bytes) included. */
+function textsOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const v of value) textsOf(v, out);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) textsOf(v, out);
+  return out;
+}
 
 interface Hostile {
   name: string;
@@ -92,8 +110,9 @@ describe('hostile records never stop a partition', () => {
       }
       normalSentAt = Date.now();
       for (let partition = 0; partition < partitions; partition++) {
+        // High-value (above 4,000 USD): each raises a fraud alert, so alert ids pass through Temporal.
         const orderId = `normal-${pipeline.name}-${partition}`;
-        await send(producer, partition, { value: JSON.stringify(order({ orderId })), headers: { 'schema-version': '3' } });
+        await send(producer, partition, { value: JSON.stringify(order({ orderId, totalAmount: 4_500 })), headers: { 'schema-version': '3' } });
         normal.set(partition, orderId);
       }
     } finally {
@@ -120,6 +139,19 @@ describe('hostile records never stop a partition', () => {
 
   it('fails no batch', () => {
     assert.deepEqual(runs.filter((r) => r.status !== 'COMPLETED').map((r) => `${r.workflowId} ${r.status}`), []);
+  });
+
+  it('keeps customer ids and addresses out of every workflow history (fraud alerts included)', async () => {
+    const client = await pipeline.client();
+    const fraudCount = Number((await queryLake(pipeline.config, 'SELECT count(*) AS n FROM {gold/fraud_alerts}'))[0]!.n);
+    assert.ok(fraudCount >= normal.size, `the run raised fraud alerts (${fraudCount})`);
+    for (const run of runs) {
+      const history = await client.workflow.getHandle(run.workflowId).fetchHistory();
+      const text = textsOf(history).join('\n');
+      assert.ok(text.includes('"rawKey"'), 'payloads are read (the workflow input names its raw object)');
+      const leaked = customerData.filter((value) => text.includes(value));
+      assert.deepEqual(leaked, [], `${run.workflowId} holds no customer data`);
+    }
   });
 
   it('puts every hostile record into silver or the quarantine, with the reason its breach names', async () => {
