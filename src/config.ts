@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { printableSetting } from './secrets.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
@@ -22,8 +23,9 @@ export const SETTINGS = {
   LAKE_URI: [z.string().regex(/^(s3:\/\/[^/]+(\/.*)?|file:\/\/.+)$/, 'must be s3://bucket[/prefix] or file://path'), 's3://orders-lake', 'where the lake lives: s3://bucket/prefix or file://path'],
   S3_ENDPOINT: [z.url(), 'http://127.0.0.1:9000', 'S3 endpoint (the local stack serves one; leave as is for AWS only if you set AWS_ENDPOINT_URL_S3)'],
   S3_REGION: [z.string().min(1), 'us-east-1', 'S3 region'],
-  S3_ACCESS_KEY_ID: [z.string().min(1), 'orders', 'S3 access key (also the local server\'s key)'],
-  S3_SECRET_ACCESS_KEY: [z.string().min(1), 'orders-secret', 'S3 secret key (also the local server\'s secret)'],
+  // Empty: the local stack's keys on a loopback endpoint, else the AWS default credential chain (src/secrets.ts).
+  S3_ACCESS_KEY_ID: [z.string(), '', 'S3 access key; empty: the local stack\'s key on 127.0.0.1, elsewhere the AWS default credential chain (IAM role, profile, AWS_* variables)'],
+  S3_SECRET_ACCESS_KEY: [z.string(), '', 'S3 secret key, set together with S3_ACCESS_KEY_ID (never printed)'],
   SMTP_URL: [z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://'), 'smtp://127.0.0.1:1025', 'SMTP server alerts are sent through'],
   MAILDEV_URL: [z.url(), 'http://127.0.0.1:1080', 'mail catcher web UI and REST API (local stack)'],
   ALERT_FROM: [z.string().min(3), 'orders-pipeline@localhost', 'From: of alert e-mails'],
@@ -70,10 +72,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [name, [schema, fallback]] of Object.entries(SETTINGS)) {
     const raw = env[name] ?? fallback;
     const parsed = (schema as z.ZodType).safeParse(raw);
-    if (!parsed.success) throw new ConfigError(name, `${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(raw)})`);
+    // The value is echoed to help, but never a secret: a password in SMTP_URL shows as ***.
+    if (!parsed.success) throw new ConfigError(name, `${parsed.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(printableSetting(name, raw))})`);
     out[name] = parsed.data;
   }
-  return out as Config;
+  const config = out as Config;
+  if ((config.S3_ACCESS_KEY_ID === '') !== (config.S3_SECRET_ACCESS_KEY === '')) {
+    throw new ConfigError(config.S3_ACCESS_KEY_ID === '' ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together or not at all');
+  }
+  return config;
 }
 
 let cached: Config | undefined;

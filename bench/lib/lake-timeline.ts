@@ -8,7 +8,7 @@ import type { SilverOrderRow } from '../../src/domain/rows.ts';
 import { batchRangeOf, parseStateObjectKey } from '../../src/lake/keys.ts';
 import { readParquet } from '../../src/lake/parquet.ts';
 import { s3ClientFor } from '../../src/lake/s3-store.ts';
-import { openLake, parseLakeUri } from '../../src/lake/store.ts';
+import { openLake, parseLakeUri, s3SettingsOf } from '../../src/lake/store.ts';
 
 type LakeConfig = Pick<Config, 'LAKE_URI' | 'S3_ENDPOINT' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY'>;
 
@@ -22,7 +22,7 @@ export interface LakeObject {
 export async function listWithTimes(config: LakeConfig, prefix: string): Promise<LakeObject[]> {
   const location = parseLakeUri(config.LAKE_URI);
   if (location.kind !== 's3') throw new Error('the pipeline bench reads LastModified from an s3:// lake');
-  const client = s3ClientFor({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY });
+  const client = s3ClientFor(s3SettingsOf(config));
   const out: LakeObject[] = [];
   let token: string | undefined;
   do {

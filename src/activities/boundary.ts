@@ -31,14 +31,20 @@ function isFromIo(error: Error): boolean {
  */
 export function classifyFailure(error: unknown): unknown {
   if (error instanceof TemporalFailure) return error;
-  if (error instanceof PipelineError) {
-    if (error.retryable) return error;
-    return ApplicationFailure.create({ message: error.message, type: error.name, nonRetryable: true, cause: error });
-  }
-  if (error instanceof Error && PROGRAMMING_ERRORS.has(error.name) && !isFromIo(error)) {
-    return ApplicationFailure.create({ message: error.message, type: error.name, nonRetryable: true, cause: error });
-  }
+  if (error instanceof PipelineError) return error.retryable ? error : nonRetryable(error);
+  if (error instanceof Error && PROGRAMMING_ERRORS.has(error.name) && !isFromIo(error)) return nonRetryable(error);
   return error;
+}
+
+/**
+ * The failure Temporal records: the error's own message, type and stack. Its causes are left out
+ * on purpose: `orders batches show` prints a failure's innermost message, and that should read
+ * "partition state is unreadable: not JSON", not the JSON parser's complaint underneath.
+ */
+function nonRetryable(error: Error): ApplicationFailure {
+  const failure = ApplicationFailure.create({ message: error.message, type: error.name, nonRetryable: true });
+  failure.stack = error.stack;
+  return failure;
 }
 
 /**

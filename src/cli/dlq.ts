@@ -12,7 +12,7 @@ import { createKafka } from '../kafka/client.ts';
 import { openLake } from '../lake/store.ts';
 import { probeKafka } from '../simulator/kafka-sink.ts';
 import { dlqIdOption, quarantineFilter, redriveSelection, type RedriveOptions } from './dlq-options.ts';
-import { formatTable, parseCount } from './format.ts';
+import { formatTable, parseCount, terminalSafe } from './format.ts';
 
 interface ListOptions {
   since?: string;
@@ -46,7 +46,7 @@ export function register(program: Command): void {
       const listed = selectQuarantined(messages, { ...filter, limit }).map((m) => listedMessage(m, markers.get(m.id)));
       if (options.json) return console.log(JSON.stringify(listed, null, 2));
       if (listed.length === 0) return console.log('no quarantined records match');
-      console.log(formatTable(LIST_HEADERS, listed.map(listRow)));
+      console.log(terminalSafe(formatTable(LIST_HEADERS, listed.map(listRow))));
     });
 
   dlq
@@ -69,7 +69,7 @@ export function register(program: Command): void {
         batchUrl: batchRunUrl(cfg.TEMPORAL_UI_URL, cfg.TEMPORAL_NAMESPACE, message.batchId),
         redriveOf: await store.redriveHistory(original),
       });
-      console.log(options.json ? JSON.stringify(shown, null, 2) : shownText(shown, message.raw));
+      console.log(options.json ? JSON.stringify(shown, null, 2) : terminalSafe(shownText(shown, message.raw)));
     });
 
   dlq

@@ -25,3 +25,16 @@ export function formatTable(headers: string[], rows: (string | number)[][]): str
     .map((row) => row.map((cell, column) => (numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd())
     .join('\n');
 }
+
+/**
+ * Control characters a terminal would act on (C0 but newline, DEL, C1 such as CSI U+009B) and the
+ * invisible bidi controls that reorder what a line seems to say (U+202E "right-to-left override"),
+ * shown as visible \u escapes. For text output that quotes records a producer wrote: a quarantined
+ * payload or a customer id must not move the cursor, recolour the screen or disguise itself.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -7,7 +7,7 @@ import { readParquet } from '../lake/parquet.ts';
 import { openLake } from '../lake/store.ts';
 import { buildReport } from '../report/build.ts';
 import { renderReport } from '../report/render.ts';
-import { parseDuration } from './format.ts';
+import { parseDuration, terminalSafe } from './format.ts';
 
 export function register(program: Command): void {
   program
@@ -24,6 +24,6 @@ export function register(program: Command): void {
       do await reader.refresh();
       while (reader.backlog);
       const report = buildReport(reader, sinceMs);
-      console.log(options.json ? JSON.stringify(report, null, 2) : renderReport(report));
+      console.log(options.json ? JSON.stringify(report, null, 2) : terminalSafe(renderReport(report)));
     });
 }

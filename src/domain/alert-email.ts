@@ -46,8 +46,10 @@ export function escapeHtml(value: unknown): string {
 
 /** A header-safe one-liner: control characters (CR/LF included) become spaces, length capped. */
 export function headerSafe(value: string, maxLength = 200): string {
+  // C0, DEL and C1 controls, line separators, and the bidi controls that can make a subject read
+  // differently from what it says (U+202E reverses the text after it).
   // eslint-disable-next-line no-control-regex
-  const flat = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  const flat = value.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
   return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 

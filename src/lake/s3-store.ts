@@ -23,8 +23,8 @@ import type { LakeStore } from './lake-store.ts';
 export interface S3Settings {
   endpoint: string;
   region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
+  /** Explicit keys; absent: the AWS SDK's default credential chain (IAM role, profile, AWS_* variables). */
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
 /** A request that has not connected after this long is a failure the activity retries. */
@@ -38,13 +38,13 @@ const clients = new Map<string, S3Client>();
 
 /** The process's client for these settings, created on first use. */
 export function s3ClientFor(settings: S3Settings): S3Client {
-  const id = JSON.stringify([settings.endpoint, settings.region, settings.accessKeyId, settings.secretAccessKey]);
+  const id = JSON.stringify([settings.endpoint, settings.region, settings.credentials?.accessKeyId ?? null, settings.credentials?.secretAccessKey ?? null]);
   let client = clients.get(id);
   if (!client) {
     client = new S3Client({
       endpoint: settings.endpoint,
       region: settings.region,
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+      ...(settings.credentials ? { credentials: { ...settings.credentials } } : {}),
       // Path-style URLs (endpoint/bucket/key) work with every S3-compatible server.
       forcePathStyle: true,
       maxAttempts: S3_MAX_ATTEMPTS,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { FileLakeStore } from './file-store.ts';
 import type { LakeStore } from './lake-store.ts';
+import { s3Credentials } from '../secrets.ts';
 import { S3LakeStore, type S3Settings } from './s3-store.ts';
 
 // The interface has its own module so that the back ends need not import this one, which imports them.
@@ -41,11 +42,10 @@ type LakeConfig = Pick<Config, 'LAKE_URI' | 'S3_ENDPOINT' | 'S3_REGION' | 'S3_AC
 export function openLake(config: LakeConfig): LakeStore {
   const location = parseLakeUri(config.LAKE_URI);
   if (location.kind === 'file') return new FileLakeStore(location.root);
-  const settings: S3Settings = {
-    endpoint: config.S3_ENDPOINT,
-    region: config.S3_REGION,
-    accessKeyId: config.S3_ACCESS_KEY_ID,
-    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-  };
-  return new S3LakeStore(settings, location.bucket, location.prefix);
+  return new S3LakeStore(s3SettingsOf(config), location.bucket, location.prefix);
+}
+
+/** Endpoint, region and credentials (explicit keys, the local stack's, or the AWS default chain). */
+export function s3SettingsOf(config: Omit<LakeConfig, 'LAKE_URI'>): S3Settings {
+  return { endpoint: config.S3_ENDPOINT, region: config.S3_REGION, credentials: s3Credentials(config) };
 }

@@ -24,6 +24,9 @@ export const OrderV3Fields = z.object(
 
 /** v3 as validated: the fields plus "dateOrder is the UTC date of orderDate". */
 export const OrderV3Schema = OrderV3Fields.superRefine((order, ctx) => {
+  // zod runs this even when orderDate itself was rejected (its checks do not abort): that field
+  // already has its reason, and an unparsable date has no UTC date to compare (toISOString throws).
+  if (typeof order.orderDate !== 'string' || Number.isNaN(Date.parse(order.orderDate))) return;
   const expected = f.utcDateOf(order.orderDate);
   if (order.dateOrder !== expected) {
     ctx.addIssue({ code: 'custom', path: ['dateOrder'], message: `must be the UTC date of orderDate (${expected})`, input: order.dateOrder });

@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config.ts';
 import { hostPort } from './paths.ts';
+import { s3Credentials } from '../secrets.ts';
 
 const PROBE_TIMEOUT_MS = 3_000;
 
@@ -52,7 +53,7 @@ export function s3ClientFor(config: Pick<Config, 'S3_ENDPOINT' | 'S3_REGION' | '
     endpoint: config.S3_ENDPOINT,
     region: config.S3_REGION,
     forcePathStyle: true,
-    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+    ...(s3Credentials(config) ? { credentials: s3Credentials(config) } : {}),
     maxAttempts,
     requestHandler: { connectionTimeout: PROBE_TIMEOUT_MS, requestTimeout: PROBE_TIMEOUT_MS },
   });

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { LOCAL_STACK_S3_KEYS, redactUrl, s3Credentials } from '../secrets.ts';
 import { SEARCH_ATTRIBUTE_TYPES } from '../temporal/search-attributes.ts';
 import { probeHttp, probeKafka, probeMaildev, probeS3, probeSmtpBanner, probeTemporalGrpc } from './health.ts';
 import { checkJava, installKafka, installRclone, installTemporalCli, maildevInstall } from './install.ts';
@@ -160,27 +161,33 @@ const s3: ServiceSpec = {
     const executable = await installRclone(config);
     await mkdir(paths.s3, { recursive: true });
     const { host, port } = hostPort(config.S3_ENDPOINT, 80);
+    // The key pair goes through the environment (rclone reads RCLONE_AUTH_KEY as --auth-key, a
+    // list it parses as CSV, hence the quotes): a command line is visible to every user in `ps`
+    // and is written to the service's log.
+    const keys = s3Credentials(config) ?? LOCAL_STACK_S3_KEYS;
     const args = [
       'serve', 's3', paths.s3,
       '--addr', `${host}:${port}`,
-      '--auth-key', `${config.S3_ACCESS_KEY_ID},${config.S3_SECRET_ACCESS_KEY}`,
       // an rclone.conf the stack owns, so a user's own remotes never leak in
       '--config', path.join(paths.root, 'rclone.conf'),
       // files may also be read or written in the folder directly (tests do): list afresh
       '--dir-cache-time', '1s',
       '--log-level', 'NOTICE',
     ];
-    return { command: executable, args };
+    return { command: executable, args, env: { RCLONE_AUTH_KEY: csvField(`${keys.accessKeyId},${keys.secretAccessKey}`) } };
   },
   probe: (config) => probeS3(config),
   stopGraceMs: 10_000,
 };
 
+/** One CSV field: quoted, quotes doubled. */
+export const csvField = (text: string): string => `"${text.replaceAll('"', '""')}"`;
+
 const mail: ServiceSpec = {
   name: 'mail',
   title: 'SMTP (maildev)',
   version: async () => `maildev ${(await maildevInstall()).version}`,
-  urls: (config) => ({ SMTP: config.SMTP_URL, 'Web UI': config.MAILDEV_URL }),
+  urls: (config) => ({ SMTP: redactUrl(config.SMTP_URL), 'Web UI': config.MAILDEV_URL }),
   install: async () => {
     await maildevInstall();
   },

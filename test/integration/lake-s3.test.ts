@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { customerTotalsKey, silverItemsKey, stateKey } from '../../src/lake/keys.ts';
 import { readParquet, TABLES, writeParquet } from '../../src/lake/parquet.ts';
 import { S3LakeStore, type S3Settings } from '../../src/lake/s3-store.ts';
-import { openLake, parseLakeUri } from '../../src/lake/store.ts';
+import { openLake, parseLakeUri, s3SettingsOf } from '../../src/lake/store.ts';
 import { queryLake } from '../helpers/duckdb.ts';
 import { withService } from '../helpers/services.ts';
 import { uniqueName } from '../helpers/wait.ts';
@@ -17,7 +17,7 @@ const configured = parseLakeUri(base.LAKE_URI);
 const bucket = configured.kind === 's3' ? configured.bucket : 'orders-lake';
 const prefix = uniqueName('lake-s3-test');
 const config = { ...base, LAKE_URI: `s3://${bucket}/${prefix}` };
-const settings: S3Settings = { endpoint: base.S3_ENDPOINT, region: base.S3_REGION, accessKeyId: base.S3_ACCESS_KEY_ID, secretAccessKey: base.S3_SECRET_ACCESS_KEY };
+const settings: S3Settings = s3SettingsOf(base);
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (data: Uint8Array | undefined): string | undefined => (data ? new TextDecoder().decode(data) : undefined);
 

@@ -73,11 +73,24 @@ describe('heartbeats at the boundary', () => {
     const env = new MockActivityEnvironment();
     let beats = 0;
     env.on('heartbeat', () => beats++);
-    const slow = activitiesAtBoundary({ slow: () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 120)) }, 20);
+    // Runs until it has seen three heartbeats (or 5 s pass): robust on a busy machine.
+    const waitForBeats = async (): Promise<string> => {
+      for (const deadline = Date.now() + 5_000; beats < 3 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      return 'done';
+    };
+    const slow = activitiesAtBoundary({ slow: waitForBeats }, 20);
     assert.equal(await env.run(slow.slow), 'done');
     assert.ok(beats >= 3, `heartbeats while running: ${beats}`);
     const after = beats;
     await new Promise((resolve) => setTimeout(resolve, 60));
     assert.equal(beats, after, 'no heartbeat after it returned');
   });
+});
+
+test('a classified failure keeps the error message and stack, not its causes (the CLI shows the innermost message)', () => {
+  const error = new CorruptStateError('not JSON', new SyntaxError("Expected ',' or '}'"));
+  const failure = classifyFailure(error) as ApplicationFailure;
+  assert.equal(failure.message, 'partition state is unreadable: not JSON');
+  assert.equal(failure.cause, undefined);
+  assert.equal(failure.stack, error.stack);
 });

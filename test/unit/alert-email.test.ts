@@ -124,3 +124,9 @@ describe('data-quality alert e-mail', () => {
     assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   });
 });
+
+describe('mail headers', () => {
+  it('drop C1 and bidi controls as well as C0', () => {
+    assert.equal(headerSafe('[fraud] customer 1\u202Egnp.exe\u0085\u009b2J x'), '[fraud] customer 1 gnp.exe 2J x');
+  });
+});

@@ -70,3 +70,10 @@ describe('datesBetween', () => {
     assert.throws(() => datesBetween('yesterday', '2026-03-01'), /not a calendar date/);
   });
 });
+
+describe('terminalSafe', () => {
+  it('shows control, C1 and bidi characters as escapes and keeps newlines and ordinary text, CJK included', async () => {
+    const { terminalSafe } = await import('../../src/cli/format.ts');
+    assert.equal(terminalSafe('a\u001b[31mred\u0007\nnext 注文 \u202Egnp.exe \u009b2J'), 'a\\u001b[31mred\\u0007\nnext 注文 \\u202egnp.exe \\u009b2J');
+  });
+});
