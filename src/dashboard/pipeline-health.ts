@@ -55,6 +55,12 @@ export interface PipelineHealthOptions {
   /** For links from failed and blocked batches to their runs. */
   temporalUiUrl: string;
   bridgeMetricsUrl: string;
+  /**
+   * This pipeline's runs only: its task queue and the workflow ids of its topic
+   * (`<topic>-<partition>-<start>`). Other pipelines, tests and benchmarks share the namespace.
+   */
+  taskQueue: string;
+  topic: string;
   /** Each source gets this long per poll; a slow one must not hold up the lake figures. */
   timeoutMs?: number;
 }
@@ -65,6 +71,8 @@ export function pipelineHealthOptions(config: Config): PipelineHealthOptions {
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     bridgeMetricsUrl: `http://127.0.0.1:${config.BRIDGE_METRICS_PORT}/metrics`,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    topic: config.KAFKA_TOPIC,
   };
 }
 
@@ -85,6 +93,12 @@ export function parseConsumerLag(text: string): { total: number; partitions: { p
 }
 
 
+/** The visibility query for this pipeline's batch runs (quotes escaped: names come from settings). */
+export function pipelineRunsQuery(taskQueue: string, topic: string): string {
+  const quoted = (text: string): string => `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  return `WorkflowType="${BATCH_WORKFLOW}" AND TaskQueue=${quoted(taskQueue)} AND WorkflowId STARTS_WITH ${quoted(`${topic}-`)}`;
+}
+
 async function firstN<T>(items: AsyncIterable<T>, n: number): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) {
@@ -95,7 +109,7 @@ async function firstN<T>(items: AsyncIterable<T>, n: number): Promise<T[]> {
 }
 
 export function createPipelineHealthSource(options: PipelineHealthOptions): PipelineHealthSource {
-  const { temporalAddress, namespace, temporalUiUrl, bridgeMetricsUrl, timeoutMs = 1500 } = options;
+  const { temporalAddress, namespace, temporalUiUrl, bridgeMetricsUrl, taskQueue, topic, timeoutMs = 1500 } = options;
   let connection: Connection | undefined;
   let client: Client | undefined;
   // A failed run whose workflow id has a newer run (a replay) is no longer a failed batch; runs
@@ -126,7 +140,7 @@ export function createPipelineHealthSource(options: PipelineHealthOptions): Pipe
     try {
       const c = await temporalClient();
       return await c.connection.withDeadline(Date.now() + timeoutMs, async () => {
-        const type = `WorkflowType="${BATCH_WORKFLOW}"`;
+        const type = pipelineRunsQuery(taskQueue, topic);
         const [running, completed, blockedCount, blockedRuns, failedRuns] = await Promise.all([
           c.workflow.count(`${type} AND ExecutionStatus="Running"`),
           c.workflow.count(`${type} AND ExecutionStatus="Completed"`),
