@@ -74,15 +74,28 @@ const bool = (value: unknown): boolean => value === true || value === 1 || value
 const cents = (usd: number): number => Math.round(usd * 100);
 
 /** Smallest and largest of many numbers (spreading a large map into Math.max overflows the stack). */
-/** The orders and revenue of one gold part, dated no later than the future margin. */
-function arrivalOf(rows: SalesByCategoryMinuteRow[], at: number): Arrival {
-  const arrival: Arrival = { at, orders: 0, revenueCents: 0 };
+/** The revenue of one sales part, in cents, without minutes dated past the future margin. */
+function revenueOf(rows: SalesByCategoryMinuteRow[], at: number): number {
+  let total = 0;
+  for (const row of rows) if (row.minute <= at + FUTURE_MARGIN_MS) total += cents(row.revenueUsd);
+  return total;
+}
+
+/**
+ * Distinct orders of the batches in one quality part: the orders a per-order check looked at
+ * (`missing` on `city`: every silver order of the batch), less those the `future` check flagged.
+ */
+function ordersChecked(rows: DqMetricRow[]): number {
+  const byBatch = new Map<string, { orders: number; future: number }>();
   for (const row of rows) {
-    if (row.minute > at + FUTURE_MARGIN_MS) continue;
-    arrival.orders += row.orders;
-    arrival.revenueCents += cents(row.revenueUsd);
+    let batch = byBatch.get(row.batchId);
+    if (!batch) byBatch.set(row.batchId, (batch = { orders: 0, future: 0 }));
+    if (row.check === 'missing' && row.field === 'city') batch.orders = row.total;
+    if (row.check === 'future') batch.future += row.count;
   }
-  return arrival;
+  let orders = 0;
+  for (const batch of byBatch.values()) orders += Math.max(0, batch.orders - batch.future);
+  return orders;
 }
 
 /**
@@ -174,10 +187,12 @@ export interface Totals {
   firstMinute: number | null;
   lastMinute: number | null;
   /**
-   * By arrival: orders (sales_by_category_minute summed over categories, so an order with lines in
-   * two categories counts in both) in the gold parts that appeared within RATE_WINDOW_MS before
-   * now, per minute; future-dated orders left out. Parts already in the lake when the reader
-   * started are history, not arrivals. Null until the reader has followed the lake for a while.
+   * By arrival, per minute over the last RATE_WINDOW_MS: the distinct orders of the batches whose
+   * quality part appeared in that time (dq_metrics: the orders checked, less those the `future`
+   * check flagged), and the revenue of the sales parts that appeared (future-dated minutes left
+   * out). Not sales_by_category_minute's order column: it counts an order once per category, about
+   * twice the real rate. Parts already in the lake when the reader started are history, not
+   * arrivals. Null until the reader has followed the lake for a while.
    */
   recentOrdersPerMin: number | null;
   recentRevenuePerMin: number | null;
@@ -447,7 +462,7 @@ export class GoldReader {
         const rows = all.filter((row) => this.inWindow(row.minute));
         this.salesByKey.set(key, rows);
         for (const row of rows) this.foldSales(row, 1);
-        if (this.followingSince !== undefined) this.arrivals.push(arrivalOf(rows, now));
+        if (this.followingSince !== undefined) this.arrivals.push({ at: now, orders: 0, revenueCents: revenueOf(rows, now) });
       }
       if (sales.removed.length > 0) this.recomputeBatchMinutes();
     }
@@ -478,7 +493,10 @@ export class GoldReader {
     if (quality.added.length > 0 || quality.removed.length > 0) {
       changed.add('quality');
       for (const key of quality.removed) this.dqByKey.delete(key);
-      for (const { key, rows } of quality.added) this.dqByKey.set(key, rows);
+      for (const { key, rows } of quality.added) {
+        this.dqByKey.set(key, rows);
+        if (this.followingSince !== undefined) this.arrivals.push({ at: this.now(), orders: ordersChecked(rows), revenueCents: 0 });
+      }
       if (quality.removed.length > 0) this.dqByBatch.clear();
       const sources = quality.removed.length > 0 ? [...this.dqByKey.values()] : quality.added.map((a) => a.rows);
       for (const rows of sources) {

@@ -20,8 +20,13 @@ function memoryLake() {
     const key = `gold/sales_by_category_minute/order_date=x/part-0-${String(n++).padStart(6, '0')}.parquet`;
     objects.set(key, new TextEncoder().encode(JSON.stringify(rows.map((r) => ({ ...r, category: 'Books', items: r.orders, batchId: `orders-0-${n}` })))));
   };
+  /** A batch's quality rows: `orders` checked, `future` of them dated ahead. */
+  const addQuality = (batchId: string, orders: number, future: number): void => {
+    const row = (check: string, field: string, count: number) => ({ batchId, check, field, count, total: orders, rate: 0, maxRate: 0.1, breached: false, detail: '{}' });
+    objects.set(`gold/dq_metrics/batch_date=x/part-0-${String(n++).padStart(6, '0')}.parquet`, new TextEncoder().encode(JSON.stringify([row('missing', 'city', 0), row('missing', 'country', 0), row('future', 'orderTs', future)])));
+  };
   const parse = async (bytes: Uint8Array): Promise<Record<string, unknown>[]> => JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>[];
-  return { lake, parse, addSales };
+  return { lake, parse, addSales, addQuality };
 }
 
 void describe('the live clock', () => {
@@ -52,22 +57,26 @@ void describe('the live clock', () => {
     assert.equal(totals.futureRevenueUsd, 999);
   });
 
-  void it('counts the rate by arrival: history in the lake at start is not an arrival', async () => {
-    const { lake, parse, addSales } = memoryLake();
+  void it('counts the rate by arrival, in distinct orders: history in the lake at start is not an arrival', async () => {
+    const { lake, parse, addSales, addQuality } = memoryLake();
     // A day of history, dated yesterday, already in the lake.
     for (let h = 0; h < 24; h++) addSales([{ minute: NOW_MINUTE - (24 - h) * 60 * MIN, orders: 500, revenueUsd: 5000 }]);
     let now = NOW;
     const reader = new GoldReader({ lake, parse, temporalUiUrl: 'http://ui', namespace: 'default', now: () => now });
     await reader.refresh();
     assert.equal(reader.totalsView().recentOrdersPerMin, null, 'no rate before the reader has followed the lake');
-    // Then two minutes of live orders at 300/min, a part every 10 s, each read as it appears;
-    // one part carries an order dated next month, which must not count.
+    // Then two minutes of live orders at 300/min, a batch every 10 s, each read as it appears.
+    // Each order has lines in two categories (so the sales rows count it twice), and one batch
+    // carries 1,000 orders dated next month, which must not count.
     for (let i = 1; i <= 12; i++) {
       now = NOW + i * 10_000;
+      const future = i === 6 ? 1000 : 0;
       addSales([
-        { minute: Math.floor(now / MIN) * MIN, orders: 50, revenueUsd: 500 },
-        ...(i === 6 ? [{ minute: now + 30 * 1440 * MIN, orders: 1000, revenueUsd: 1 }] : []),
+        { minute: Math.floor(now / MIN) * MIN, orders: 50, revenueUsd: 250 },
+        { minute: Math.floor(now / MIN) * MIN, orders: 50, revenueUsd: 250 },
+        ...(future ? [{ minute: now + 30 * 1440 * MIN, orders: future, revenueUsd: 1 }] : []),
       ]);
+      addQuality(`live-${i}`, 50 + future, future);
       await reader.refresh();
     }
     const totals = reader.totalsView();
