@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { readParquet, writeParquet, type TableSpec } from '../lake/parquet.ts';
 import type { LakeStore } from '../lake/store.ts';
-import { CorruptStateError, type PartitionState, type StateKeys } from '../domain/state.ts';
+import type { PartitionState, StateKeys } from '../domain/state.ts';
 import type { PartitionStates } from '../state-store/partition-states.ts';
 import { ImmutableCache } from './lake-cache.ts';
 
@@ -27,9 +27,13 @@ export class BatchIo {
     return parts.map((p) => p.key);
   }
 
-  /** The slice of the partition's state a batch reads; broken state fails the batch for good, naming the object. */
+  /**
+   * The slice of the partition's state a batch reads. Broken state throws CorruptStateError naming
+   * the object, which the activity boundary turns into a non-retryable failure: the batch fails,
+   * visibly, and `orders replay` finishes it once the object is repaired.
+   */
   async stateSlice(partition: number, offset: number, firstBatch: boolean, keys: StateKeys): Promise<PartitionState> {
-    return failBatchOnCorruptState(() => this.states.slice(partition, offset, firstBatch, keys));
+    return this.states.slice(partition, offset, firstBatch, keys);
   }
 
   async readPart<T>(key: string): Promise<T[]> {
@@ -42,20 +46,6 @@ export class BatchIo {
 
   async readParts<T>(keys: string[]): Promise<T[]> {
     return (await Promise.all(keys.map((k) => this.readPart<T>(k)))).flat();
-  }
-}
-
-/**
- * A missing or corrupt delta or snapshot cannot heal by retrying: the batch fails (non-retryable,
- * type CorruptState) with the object's name, shows as failed, and `orders replay` runs it again once
- * the object is repaired. Nothing starts from empty state instead.
- */
-export async function failBatchOnCorruptState<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CorruptStateError) throw ApplicationFailure.nonRetryable(error.message, 'CorruptState', error.context);
-    throw error;
   }
 }
 

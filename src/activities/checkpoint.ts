@@ -9,7 +9,7 @@ import { deltaEndsAt, StateListing } from '../state-store/state-log.ts';
 import { collectableStateObjects } from '../state-store/retention.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import type { BatchRef, CheckpointResult, CheckpointStatus, StateSnapshotInput, StateSnapshotResult } from '../workflows/types.ts';
-import { failBatchOnCorruptState, type BatchIo } from './batch-io.ts';
+import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 
 export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
@@ -43,7 +43,7 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
       const before = await io.stateSlice(ref.partition, ref.startOffset, first, stateKeysOf(orders, items));
       const after = advanceState(before, orders, items, { dedupWindowMs: deps.config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules });
       const delta = stateDelta(before, after, { partition: ref.partition, fromOffset: ref.startOffset, toOffset: ref.endOffset + 1, first }, orders, items);
-      const { deltaBytes, snapshotDue } = await failBatchOnCorruptState(() => states.advance(delta));
+      const { deltaBytes, snapshotDue } = await states.advance(delta);
       // Say once that this worker holds the partition (not on every batch: in steady state nobody else writes it).
       if (deps.stateTaskQueue && hintWritten.get(ref.partition) !== deps.stateTaskQueue) {
         const hint = JSON.stringify({ stateQueue: deps.stateTaskQueue });
@@ -55,7 +55,7 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
 
     /** Writes the partition's state before `offset` as a snapshot, then deletes what no replayable batch needs any more. */
     async writeStateSnapshot(input: StateSnapshotInput): Promise<StateSnapshotResult> {
-      const snapshot = await failBatchOnCorruptState(() => states.writeSnapshot(input.partition, input.offset));
+      const snapshot = await states.writeSnapshot(input.partition, input.offset);
       const listing = await StateListing.read(deps.lake, input.partition);
       const oldestNeeded = await oldestUnfinishedStart(deps, input.topic, input.partition);
       const garbage = collectableStateObjects(listing, deps.config.STATE_RETENTION_HOURS * 3_600_000, oldestNeeded);

@@ -4,6 +4,7 @@ import { config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { BatchRuns, type BatchFilter, type BatchRun } from '../temporal/batch-runs.ts';
 import { withTemporal } from '../temporal/client.ts';
+import { runningStages } from './batch-stage.ts';
 import { formatTable, parseCount, parseDuration } from './format.ts';
 
 interface ListOptions {
@@ -33,10 +34,15 @@ export function register(program: Command): void {
     .action(async (options: ListOptions) => {
       const filter = listFilter(options);
       const cfg = config();
-      const runs = await withTemporal(cfg, (client) => new BatchRuns(client, cfg).list(filter, parseCount(options.limit, '--limit')));
-      if (options.json) return console.log(JSON.stringify(runs, null, 2));
+      const limit = parseCount(options.limit, '--limit');
+      const { runs, stages } = await withTemporal(cfg, async (client) => {
+        const runs = await new BatchRuns(client, cfg).list(filter, limit);
+        // Counts exist only once a batch is done: for a running one, say what it is doing instead.
+        return { runs, stages: await runningStages(client, cfg.KAFKA_TOPIC, runs) };
+      });
+      if (options.json) return console.log(JSON.stringify(runs.map((run) => ({ ...run, stage: stages.get(run.workflowId) })), null, 2));
       if (runs.length === 0) return console.log('no batch runs match');
-      console.log(formatTable(['workflow id', 'status', 'partition', 'offsets', 'orders', 'fraud', 'dq', 'started', 'blocked by'], runs.map(row)));
+      console.log(formatTable(['workflow id', 'status', 'partition', 'offsets', 'orders', 'fraud', 'dq', 'started', 'now'], runs.map((run) => row(run, stages.get(run.workflowId)))));
     });
 
   batches
@@ -84,6 +90,8 @@ function listFilter(options: ListOptions): BatchFilter {
   };
 }
 
-function row(run: BatchRun): (string | number)[] {
-  return [run.workflowId, run.status, run.partition ?? '', `${run.startOffset ?? '?'}..${run.endOffset ?? '?'}`, run.orderCount ?? '', run.fraudCount ?? '', run.dqIssueCount ?? '', run.startTime.slice(0, 19).replace('T', ' '), run.blockedBy ?? ''];
+/** Counts of a run that has not finished are not known yet: a dash, and the `now` column says why. */
+function row(run: BatchRun, stage: string | undefined): (string | number)[] {
+  const count = (n: number | undefined): string | number => n ?? (run.status === 'RUNNING' ? '–' : '');
+  return [run.workflowId, run.status, run.partition ?? '', `${run.startOffset ?? '?'}..${run.endOffset ?? '?'}`, count(run.orderCount), count(run.fraudCount), count(run.dqIssueCount), run.startTime.slice(0, 19).replace('T', ' '), stage ?? (run.blockedBy ? `blocked by ${run.blockedBy}` : '')];
 }

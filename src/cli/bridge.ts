@@ -4,13 +4,14 @@ import type { Command } from 'commander';
 import { startBridgeProcess } from '../bridge/run.ts';
 import { config } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { serveUntilStopped } from './lifecycle.ts';
+import { catchStopSignals, serveUntilStopped } from './lifecycle.ts';
 
 export function register(program: Command): void {
   program
     .command('bridge')
     .description('consume Kafka and start one batch workflow per partition slice')
     .action(async () => {
+      catchStopSignals();
       const cfg = config();
       const log = createLogger('bridge', cfg.LOG_LEVEL);
       const running = await startBridgeProcess(cfg);

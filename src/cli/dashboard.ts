@@ -4,7 +4,7 @@ import { config } from '../config.ts';
 import { startDashboard } from '../dashboard/index.ts';
 import { UsageError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
-import { serveUntilStopped } from './lifecycle.ts';
+import { catchStopSignals, serveUntilStopped } from './lifecycle.ts';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -19,6 +19,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'port to listen on (default: DASHBOARD_PORT)', parsePort)
     .option('--host <address>', 'address to bind; anything but loopback exposes order data to the network', '127.0.0.1')
     .action(async (options: { port?: number; host: string }) => {
+      catchStopSignals();
       const cfg = config();
       const log = createLogger('dashboard', cfg.LOG_LEVEL);
       const dashboard = await startDashboard(cfg, { host: options.host, port: options.port ?? cfg.DASHBOARD_PORT, log });

@@ -21,6 +21,34 @@ export interface ServeOptions {
   warn?: (message: string) => void;
 }
 
+let installed = false;
+/** The stop path once serving; before that a signal ends start-up at once (nothing to drain yet). */
+let onStop: ((signal: StopSignal) => void) | undefined;
+let stopping: StopSignal | undefined;
+let warnAgain: (message: string) => void = (message) => console.error(message);
+
+/**
+ * Takes SIGINT and SIGTERM over from Node's default (die by the signal, status 128 + n), as early
+ * as a long-running verb starts: a signal while it is still connecting exits at once with the
+ * clean status, instead of killing it by the signal half-way through start-up.
+ */
+export function catchStopSignals(): void {
+  if (installed) return;
+  installed = true;
+  const onSignal = (signal: StopSignal): void => {
+    if (stopping) {
+      warnAgain(`${signal} again: exiting without waiting for the stop to finish`);
+      process.exit(exitStatusFor(stopping));
+    }
+    stopping = signal;
+    if (onStop) return onStop(signal);
+    console.error(`${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} during start-up: exiting`);
+    process.exit(exitStatusFor(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
 /**
  * Serves until a stop signal, stops once, and exits with the status for that signal. Exiting
  * explicitly after the clean stop, rather than waiting for the event loop to empty, is deliberate:
@@ -29,20 +57,9 @@ export interface ServeOptions {
  */
 export async function serveUntilStopped(options: ServeOptions): Promise<void> {
   const say = options.say ?? ((message: string) => console.error(message));
-  const warn = options.warn ?? say;
-  let stopping: StopSignal | undefined;
-  const received = new Promise<StopSignal>((resolve) => {
-    const onSignal = (signal: StopSignal): void => {
-      if (stopping) {
-        warn(`${signal} again: exiting without waiting for the stop to finish`);
-        process.exit(exitStatusFor(stopping));
-      }
-      stopping = signal;
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  warnAgain = options.warn ?? say;
+  catchStopSignals();
+  const received = new Promise<StopSignal>((resolve) => (onStop = resolve));
   const first = await Promise.race([received, (options.done ?? new Promise<never>(() => {})).then(() => undefined)]);
   if (first === undefined) return; // the work ended by itself; the caller decides what that means
   say(`${first === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}: stopping (send it again to exit at once)`);

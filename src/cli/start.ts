@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { stackDown, stackUp } from '../stack/index.ts';
-import { serveUntilStopped } from './lifecycle.ts';
+import { catchStopSignals, serveUntilStopped } from './lifecycle.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -43,6 +43,8 @@ export function register(program: Command): void {
     .action(async (options: { rate: string }) => {
       const rate = Number(options.rate);
       if (!(rate > 0 && rate <= 1000)) throw new UsageError(`--rate: expected orders per second in (0, 1000], got "${options.rate}"`);
+      // A Ctrl-C while the stack comes up exits at once (no child runs yet).
+      catchStopSignals();
       const cfg = config();
       // Every child sees the same customer dimension, the simulator's and the pipeline's.
       const env = { ...process.env, CUSTOMERS: String(customersForRate(rate, cfg.CUSTOMERS)) };

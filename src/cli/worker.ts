@@ -4,13 +4,14 @@ import { config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { serveMetrics } from '../metrics.ts';
 import { startWorker } from '../workers/worker.ts';
-import { serveUntilStopped } from './lifecycle.ts';
+import { catchStopSignals, serveUntilStopped } from './lifecycle.ts';
 
 export function register(program: Command): void {
   program
     .command('worker')
     .description('run a Temporal worker for the batch workflows and all activities')
     .action(async () => {
+      catchStopSignals();
       const cfg = config();
       const log = createLogger('worker', cfg.LOG_LEVEL);
       const closeMetrics = await serveMetrics(cfg.WORKER_METRICS_PORT, 'worker');

@@ -25,6 +25,8 @@ export interface GoldLake {
 export type ParquetRows = (bytes: Uint8Array, options: { key: string }) => Promise<Record<string, unknown>[]>;
 
 /** The gold tables the page reads, by the name the dashboard uses for them. */
+const MINUTE_MS = 60_000;
+
 export const GOLD_TABLES = {
   sales: tablePrefix('salesByCategoryMinute'),
   customers: tablePrefix('customerTotals'),
@@ -33,11 +35,23 @@ export const GOLD_TABLES = {
 } as const;
 export type GoldTableName = keyof typeof GOLD_TABLES;
 
-const MINUTE_MS = 60_000;
-/** The volume chart shows this many minutes, ending at the newest minute in the lake. */
-export const SERIES_MINUTES = 180;
-/** The "orders/min" figure averages this many minutes ending at the newest one. */
-export const RECENT_MINUTES = 5;
+/**
+ * The volume chart's ranges, each ending at the present minute (the wall clock, not the newest
+ * order: one order dated weeks ahead used to drag the whole chart into the future).
+ */
+export const SERIES_RANGES = { '15m': 15 * MINUTE_MS, '1h': 60 * MINUTE_MS, '24h': 1440 * MINUTE_MS, all: Infinity } as const;
+export type SeriesRange = keyof typeof SERIES_RANGES;
+/** Bucket widths a range may use, smallest first; a range takes the first that fits in MAX_POINTS. */
+const BUCKETS_MS = [1, 5, 15, 60, 360, 1440, 10080].map((minutes) => minutes * MINUTE_MS);
+const MAX_POINTS = 300;
+/**
+ * An order dated more than this after the present is a future-dated order: left out of the chart
+ * and the rate, and counted on its own (a data-quality finding). The margin absorbs clock skew
+ * between the producers and this machine.
+ */
+export const FUTURE_MARGIN_MS = 2 * MINUTE_MS;
+/** The order rate counts the orders that reached gold within this long before now. */
+export const RATE_WINDOW_MS = 5 * MINUTE_MS;
 export const TOP_CUSTOMERS = 10;
 export const LISTED_ALERTS = 50;
 export const LISTED_BATCHES = 12;
@@ -60,6 +74,42 @@ const bool = (value: unknown): boolean => value === true || value === 1 || value
 const cents = (usd: number): number => Math.round(usd * 100);
 
 /** Smallest and largest of many numbers (spreading a large map into Math.max overflows the stack). */
+/** The revenue of one sales part, in cents, without minutes dated past the future margin. */
+function revenueOf(rows: SalesByCategoryMinuteRow[], at: number): number {
+  let total = 0;
+  for (const row of rows) if (row.minute <= at + FUTURE_MARGIN_MS) total += cents(row.revenueUsd);
+  return total;
+}
+
+/**
+ * Distinct orders of the batches in one quality part: the orders a per-order check looked at
+ * (`missing` on `city`: every silver order of the batch), less those the `future` check flagged.
+ */
+function ordersChecked(rows: DqMetricRow[]): number {
+  const byBatch = new Map<string, { orders: number; future: number }>();
+  for (const row of rows) {
+    let batch = byBatch.get(row.batchId);
+    if (!batch) byBatch.set(row.batchId, (batch = { orders: 0, future: 0 }));
+    if (row.check === 'missing' && row.field === 'city') batch.orders = row.total;
+    if (row.check === 'future') batch.future += row.count;
+  }
+  let orders = 0;
+  for (const batch of byBatch.values()) orders += Math.max(0, batch.orders - batch.future);
+  return orders;
+}
+
+/**
+ * The range a page opens with: the smallest that holds every order up to now; when the data is
+ * older than a day but still arriving, the last 24 h (the live part); else everything.
+ * `age`: now minus the first order; `quiet`: now minus the newest order (Infinity: none).
+ */
+export function autoRange(age: number, quiet: number): SeriesRange {
+  if (age < SERIES_RANGES['15m']) return '15m';
+  if (age < SERIES_RANGES['1h']) return '1h';
+  if (age < SERIES_RANGES['24h'] || quiet < SERIES_RANGES['24h']) return '24h';
+  return 'all';
+}
+
 function range(values: Iterable<number>): { min: number; max: number } | undefined {
   let min = Infinity;
   let max = -Infinity;
@@ -137,18 +187,40 @@ export interface Totals {
   firstMinute: number | null;
   lastMinute: number | null;
   /**
-   * Average over the RECENT_MINUTES minutes ending at lastMinute, from sales_by_category_minute
-   * summed over categories (an order with lines in two categories counts in both).
+   * By arrival, per minute over the last RATE_WINDOW_MS: the distinct orders of the batches whose
+   * quality part appeared in that time (dq_metrics: the orders checked, less those the `future`
+   * check flagged), and the revenue of the sales parts that appeared (future-dated minutes left
+   * out). Not sales_by_category_minute's order column: it counts an order once per category, about
+   * twice the real rate. Parts already in the lake when the reader started are history, not
+   * arrivals. Null until the reader has followed the lake for a while.
    */
-  recentOrdersPerMin: number;
-  recentRevenuePerMin: number;
+  recentOrdersPerMin: number | null;
+  recentRevenuePerMin: number | null;
+  /** Over how many minutes the rate was measured (up to RATE_WINDOW_MS). */
+  rateMinutes: number;
+  /** Orders dated more than FUTURE_MARGIN_MS after now: not in the chart nor the rate. */
+  futureOrders: number;
+  futureRevenueUsd: number;
 }
 
 export interface Series {
-  /** Minute starts, ms since the epoch, one per minute without gaps. */
+  range: SeriesRange;
+  /** Width of one point, ms: 1 min for short ranges, up to a week for long ones. */
+  bucketMs: number;
+  /** Bucket starts, ms since the epoch, without gaps, the last one holding the present minute. */
   minutes: number[];
   orders: number[];
   revenueUsd: number[];
+}
+
+export interface SeriesView {
+  /** The present minute (start), ms since the epoch: where every range ends. */
+  nowMinute: number;
+  /** The range the page shows unless the user picks one: the smallest that holds the data. */
+  auto: SeriesRange;
+  /** Whether any order is dated at or before now: an empty chart then means an empty range. */
+  anyPast: boolean;
+  ranges: Record<SeriesRange, Series>;
 }
 
 export interface CategoryView {
@@ -195,7 +267,7 @@ export interface QualityView {
 
 export interface GoldView {
   totals: Totals;
-  series: Series;
+  series: SeriesView;
   categories: CategoryView[];
   customers: { count: number; top: CustomerView[] };
   alerts: { count: number; rows: AlertView[] };
@@ -296,6 +368,15 @@ export interface GoldReaderOptions {
    * their lifetime totals) and batches with orders after it. Unset (the dashboard): everything.
    */
   sinceMs?: number;
+  /** The present, for the live view's clock (tests set it). */
+  now?: () => number;
+}
+
+/** Orders of one gold part as it appeared in the lake. */
+interface Arrival {
+  at: number;
+  orders: number;
+  revenueCents: number;
 }
 
 export class GoldReader {
@@ -327,6 +408,10 @@ export class GoldReader {
   private readonly temporalUiUrl: string;
   private readonly namespace: string;
   private readonly sinceMs: number | undefined;
+  private readonly now: () => number;
+  /** When the reader had read what was in the lake at its start: arrivals count from then. */
+  private followingSince: number | undefined;
+  private arrivals: Arrival[] = [];
 
   constructor(options: GoldReaderOptions) {
     const { lake, parse } = options;
@@ -337,6 +422,7 @@ export class GoldReader {
     this.temporalUiUrl = options.temporalUiUrl;
     this.namespace = options.namespace;
     this.sinceMs = options.sinceMs;
+    this.now = options.now ?? Date.now;
   }
 
   /** A sales row of a minute that ends after `sinceMs`. */
@@ -371,10 +457,12 @@ export class GoldReader {
         for (const row of this.salesByKey.get(key) ?? []) this.foldSales(row, -1);
         this.salesByKey.delete(key);
       }
+      const now = this.now();
       for (const { key, rows: all } of sales.added) {
         const rows = all.filter((row) => this.inWindow(row.minute));
         this.salesByKey.set(key, rows);
         for (const row of rows) this.foldSales(row, 1);
+        if (this.followingSince !== undefined) this.arrivals.push({ at: now, orders: 0, revenueCents: revenueOf(rows, now) });
       }
       if (sales.removed.length > 0) this.recomputeBatchMinutes();
     }
@@ -405,7 +493,10 @@ export class GoldReader {
     if (quality.added.length > 0 || quality.removed.length > 0) {
       changed.add('quality');
       for (const key of quality.removed) this.dqByKey.delete(key);
-      for (const { key, rows } of quality.added) this.dqByKey.set(key, rows);
+      for (const { key, rows } of quality.added) {
+        this.dqByKey.set(key, rows);
+        if (this.followingSince !== undefined) this.arrivals.push({ at: this.now(), orders: ordersChecked(rows), revenueCents: 0 });
+      }
       if (quality.removed.length > 0) this.dqByBatch.clear();
       const sources = quality.removed.length > 0 ? [...this.dqByKey.values()] : quality.added.map((a) => a.rows);
       for (const rows of sources) {
@@ -422,6 +513,8 @@ export class GoldReader {
     this.alerts.commit(alerts);
     this.quality.commit(quality);
     this.backlog = [sales, customers, alerts, quality].some((c) => c.backlog);
+    // Caught up with what the lake held at start: from the next poll on, new parts are arrivals.
+    if (this.followingSince === undefined && !this.backlog) this.followingSince = this.now();
     return changed;
   }
 
@@ -466,18 +559,15 @@ export class GoldReader {
 
   totalsView(): Totals {
     const known = range(this.byMinute.keys());
-    const lastMinute = known?.max ?? null;
-    const firstMinute = known?.min ?? null;
-    let recentOrders = 0;
-    let recentCents = 0;
-    if (lastMinute !== null) {
-      for (let i = 0; i < RECENT_MINUTES; i++) {
-        const m = this.byMinute.get(lastMinute - i * MINUTE_MS);
-        recentOrders += m?.orders ?? 0;
-        recentCents += m?.revenueCents ?? 0;
-      }
+    const now = this.now();
+    let futureOrders = 0;
+    let futureCents = 0;
+    for (const [minute, sums] of this.byMinute) {
+      if (minute <= now + FUTURE_MARGIN_MS) continue;
+      futureOrders += sums.orders;
+      futureCents += sums.revenueCents;
     }
-    const minutesAveraged = lastMinute === null || firstMinute === null ? 1 : Math.min(RECENT_MINUTES, (lastMinute - firstMinute) / MINUTE_MS + 1);
+    const rate = this.arrivalRate(now);
     return {
       orders: this.customerSums.orders,
       items: this.customerSums.items,
@@ -485,24 +575,75 @@ export class GoldReader {
       customers: this.latestCustomer.size,
       alerts: this.alertById.size,
       batches: this.dqByBatch.size,
-      firstMinute,
-      lastMinute,
-      recentOrdersPerMin: Math.round((recentOrders / minutesAveraged) * 10) / 10,
-      recentRevenuePerMin: Math.round(recentCents / minutesAveraged) / 100,
+      firstMinute: known?.min ?? null,
+      lastMinute: known?.max ?? null,
+      recentOrdersPerMin: rate ? Math.round(rate.orders * 10) / 10 : null,
+      recentRevenuePerMin: rate ? Math.round(rate.cents) / 100 : null,
+      rateMinutes: rate ? Math.round(rate.minutes * 10) / 10 : 0,
+      futureOrders,
+      futureRevenueUsd: futureCents / 100,
     };
   }
 
-  seriesView(): Series {
-    const series: Series = { minutes: [], orders: [], revenueUsd: [] };
-    const span = range(this.byMinute.keys());
-    if (!span) return series;
-    const lastMinute = span.max;
-    const firstMinute = Math.max(span.min, lastMinute - (SERIES_MINUTES - 1) * MINUTE_MS);
-    for (let m = firstMinute; m <= lastMinute; m += MINUTE_MS) {
-      const sums = this.byMinute.get(m);
-      series.minutes.push(m);
-      series.orders.push(sums?.orders ?? 0);
-      series.revenueUsd.push((sums?.revenueCents ?? 0) / 100);
+  /** Orders and cents per minute that arrived within RATE_WINDOW_MS (or since following began). */
+  private arrivalRate(now: number): { orders: number; cents: number; minutes: number } | undefined {
+    if (this.followingSince === undefined) return undefined;
+    const from = Math.max(now - RATE_WINDOW_MS, this.followingSince);
+    this.arrivals = this.arrivals.filter((a) => a.at > now - RATE_WINDOW_MS);
+    // Under ten seconds of following, a rate would be a guess from one or two parts.
+    const minutes = (now - from) / MINUTE_MS;
+    if (minutes < 10 / 60) return undefined;
+    let orders = 0;
+    let cents = 0;
+    for (const a of this.arrivals) {
+      if (a.at <= from) continue;
+      orders += a.orders;
+      cents += a.revenueCents;
+    }
+    return { orders: orders / minutes, cents: cents / minutes, minutes };
+  }
+
+  seriesView(): SeriesView {
+    const now = this.now();
+    const nowMinute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+    let firstPast = Infinity;
+    let newestPast = -Infinity;
+    for (const minute of this.byMinute.keys()) {
+      if (minute > nowMinute) continue;
+      firstPast = Math.min(firstPast, minute);
+      newestPast = Math.max(newestPast, minute);
+    }
+    const anyPast = firstPast <= nowMinute;
+    const ranges = {} as Record<SeriesRange, Series>;
+    for (const name of Object.keys(SERIES_RANGES) as SeriesRange[]) {
+      const span = SERIES_RANGES[name];
+      const from = Number.isFinite(span) ? nowMinute - span + MINUTE_MS : anyPast ? firstPast : nowMinute;
+      ranges[name] = this.bucketed(name, from, nowMinute);
+    }
+    return { nowMinute, auto: autoRange(anyPast ? nowMinute - firstPast : 0, anyPast ? nowMinute - newestPast : Infinity), anyPast, ranges };
+  }
+
+  /** Sums per bucket from `from` to `to` (minute starts, inclusive); empty when the range holds no order. */
+  private bucketed(range: SeriesRange, from: number, to: number): Series {
+    const bucketMs = BUCKETS_MS.find((b) => (to - from) / b < MAX_POINTS) ?? BUCKETS_MS.at(-1)!;
+    const first = Math.floor(from / bucketMs) * bucketMs;
+    const count = Math.floor(to / bucketMs) - Math.floor(from / bucketMs) + 1;
+    const series: Series = { range, bucketMs, minutes: [], orders: [], revenueUsd: [] };
+    const orders = new Array<number>(count).fill(0);
+    const cents = new Array<number>(count).fill(0);
+    let any = false;
+    for (const [minute, sums] of this.byMinute) {
+      if (minute < from || minute > to) continue;
+      const i = Math.floor((minute - first) / bucketMs);
+      orders[i]! += sums.orders;
+      cents[i]! += sums.revenueCents;
+      any = true;
+    }
+    if (!any) return series;
+    for (let i = 0; i < count; i++) {
+      series.minutes.push(first + i * bucketMs);
+      series.orders.push(orders[i]!);
+      series.revenueUsd.push(cents[i]! / 100);
     }
     return series;
   }

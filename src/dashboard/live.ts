@@ -139,11 +139,11 @@ export class LiveDashboard {
         unreadable: unreadable.slice(0, 5),
       },
     };
-    if (changed.size > 0) next.totals = this.reader.totalsView();
-    if (changed.has('sales')) {
-      next.series = this.reader.seriesView();
-      next.categories = this.reader.categoriesView();
-    }
+    // The rate and the chart follow the clock, not only the lake: computed every poll, and sent
+    // only when they changed (publish compares).
+    next.totals = this.reader.totalsView();
+    next.series = this.reader.seriesView();
+    if (changed.has('sales')) next.categories = this.reader.categoriesView();
     if (changed.has('customers')) next.customers = this.reader.customersView();
     if (changed.has('alerts')) next.alerts = this.reader.alertsView();
     if (changed.has('quality') || changed.has('sales')) next.quality = this.reader.qualityView();

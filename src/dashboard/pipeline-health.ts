@@ -50,8 +50,12 @@ export interface PipelineHealthOptions {
   /** For links from failed and blocked batches to their runs. */
   temporalUiUrl: string;
   bridgeMetricsUrl: string;
-  /** Only this topic's batches (all topics of the namespace when left out). */
-  topic?: string;
+  /**
+   * This pipeline's runs only: its task queue and the workflow ids of its topic
+   * (`<topic>-<partition>-<start>`). Other pipelines, tests and benchmarks share the namespace.
+   */
+  taskQueue: string;
+  topic: string;
   /** Each source gets this long per poll; a slow one must not hold up the lake figures. */
   timeoutMs?: number;
 }
@@ -62,6 +66,7 @@ export function pipelineHealthOptions(config: Config): PipelineHealthOptions {
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     bridgeMetricsUrl: `http://127.0.0.1:${config.BRIDGE_METRICS_PORT}/metrics`,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
     topic: config.KAFKA_TOPIC,
   };
 }
@@ -83,6 +88,7 @@ export function parseConsumerLag(text: string): { total: number; partitions: { p
 }
 
 
+
 async function firstN<T>(items: AsyncIterable<T>, n: number): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) {
@@ -93,7 +99,7 @@ async function firstN<T>(items: AsyncIterable<T>, n: number): Promise<T[]> {
 }
 
 export function createPipelineHealthSource(options: PipelineHealthOptions): PipelineHealthSource {
-  const { temporalAddress, namespace, temporalUiUrl, bridgeMetricsUrl, topic, timeoutMs = 1500 } = options;
+  const { temporalAddress, namespace, temporalUiUrl, bridgeMetricsUrl, taskQueue, topic, timeoutMs = 1500 } = options;
   let connection: Connection | undefined;
   let client: Client | undefined;
   // A failed run whose workflow id has a newer run (a replay) is no longer a failed batch; runs
@@ -125,11 +131,11 @@ export function createPipelineHealthSource(options: PipelineHealthOptions): Pipe
       const c = await temporalClient();
       return await c.connection.withDeadline(Date.now() + timeoutMs, async () => {
         const [running, completed, blockedCount, blockedRuns, failedRuns] = await Promise.all([
-          c.workflow.count(batchQuery({ topic, state: 'running' })),
-          c.workflow.count(batchQuery({ topic, state: 'completed' })),
-          c.workflow.count(batchQuery({ topic, state: 'blocked' })),
-          firstN(c.workflow.list({ query: batchQuery({ topic, state: 'blocked' }), pageSize: MAX_LISTED }), MAX_LISTED),
-          firstN(c.workflow.list({ query: batchQuery({ topic, state: 'failed' }), pageSize: MAX_FAILED_INSPECTED }), MAX_FAILED_INSPECTED),
+          c.workflow.count(batchQuery({ topic, taskQueue, state: 'running' })),
+          c.workflow.count(batchQuery({ topic, taskQueue, state: 'completed' })),
+          c.workflow.count(batchQuery({ topic, taskQueue, state: 'blocked' })),
+          firstN(c.workflow.list({ query: batchQuery({ topic, taskQueue, state: 'blocked' }), pageSize: MAX_LISTED }), MAX_LISTED),
+          firstN(c.workflow.list({ query: batchQuery({ topic, taskQueue, state: 'failed' }), pageSize: MAX_FAILED_INSPECTED }), MAX_FAILED_INSPECTED),
         ]);
         // One run per workflow id: the newest failed run is the one that matters.
         const candidates = new Map<string, WorkflowExecutionInfo>();

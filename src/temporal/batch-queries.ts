@@ -26,6 +26,8 @@ export const UNFINISHED_STATUS_NAMES: ReadonlySet<string> = new Set(['FAILED', '
 export interface BatchQuery {
   /** Only this topic's batches (their ids start with `<topic>-`); all topics when left out. */
   topic?: string;
+  /** Only runs on this task queue (the dashboard's health: this pipeline, not a test's or a benchmark's). */
+  taskQueue?: string;
   state?: BatchState;
   /** Runs started at or after this instant. */
   since?: Date;
@@ -54,6 +56,7 @@ export function stateClause(state: BatchState): string {
 export function batchQuery(query: BatchQuery = {}): string {
   const clauses = [`WorkflowType = "${BATCH_WORKFLOW_TYPE}"`];
   if (query.topic !== undefined) clauses.push(`WorkflowId STARTS_WITH "${query.topic}-"`);
+  if (query.taskQueue !== undefined) clauses.push(`TaskQueue = "${query.taskQueue}"`);
   if (query.state) clauses.push(stateClause(query.state));
   if (query.since) clauses.push(`StartTime >= "${query.since.toISOString()}"`);
   if (query.partition !== undefined) clauses.push(`\`${SA.Partition.name}\` = ${query.partition}`);

@@ -10,7 +10,6 @@ export const DETERMINISTIC_FAILURE_TYPES = [
   'LakeError',
   'CorruptLakeObjectError',
   'CorruptStateError',
-  'CorruptState',
   'NonFiniteNumberError',
   'TypeError',
   'RangeError',

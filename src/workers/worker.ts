@@ -34,7 +34,8 @@ function sdkLog(log: Logger, { level, message, meta }: LogEntry): void {
   const fields = { ...meta, sdk: true };
   if (level === 'ERROR') log.error(fields, message);
   else if (level === 'WARN') log.warn(fields, message);
-  else if (level === 'INFO') log.info(fields, message);
+  // The SDK's info lines (each state change of the worker, Nexus polling) are detail: the console
+  // keeps this process's own "worker running" and "stopped".
   else log.debug(fields, message);
 }
 

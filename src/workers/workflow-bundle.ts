@@ -32,7 +32,11 @@ export async function workflowBundle(workflowsPath: string, log: (line: string) 
   const codePath = path.join(cacheDir, `workflow-bundle-${codeHash(root)}.js`);
   if (existsSync(codePath)) return { codePath };
   const began = Date.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath, ignoreModules: [] });
+  // webpack's report (assets, module lists: dozens of lines) stays out of the console; its
+  // warnings and errors reach the log. The one line that matters is logged below.
+  const quiet = () => {};
+  const logger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: (message: string) => log(`workflow bundle: ${message}`), error: (message: string) => log(`workflow bundle: ${message}`) };
+  const { code } = await bundleWorkflowCode({ workflowsPath, ignoreModules: [], logger });
   mkdirSync(cacheDir, { recursive: true });
   // Two workers starting together may both build it: each writes its own file and renames it
   // into place, so a reader never sees half a bundle.

@@ -1,13 +1,14 @@
-// A failure no retry can cure fails its batch at once, on the real stack: a checkpoint overwritten
-// with garbage makes the next batch's ingest throw CorruptStateError, which the activity boundary
+// A failure no retry can cure fails its batch at once, on the real stack: a state delta overwritten
+// with garbage (and a new worker that must rebuild the state from the lake) makes the next batch's
+// ingest throw CorruptStateError, which the activity boundary
 // turns into a non-retryable failure. The batch fails after one attempt (not after minutes of
 // retries, not never), `orders batches list --failed` and `batches show` name it, and once the
-// checkpoint is repaired `orders replay --wait` completes it.
+// delta is repaired `orders replay --wait` completes it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Partitioners } from 'kafkajs';
 import { createKafka } from '../../src/kafka/client.ts';
-import { stateKey } from '../../src/lake/keys.ts';
+import { stateDeltaKey } from '../../src/lake/keys.ts';
 import { openLake, type LakeStore } from '../../src/lake/store.ts';
 import type { BatchRun } from '../../src/temporal/batch-runs.ts';
 import { ordersJson } from '../helpers/cli.ts';
@@ -51,10 +52,12 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
     lake = openLake(pipeline.config);
     await send(order(`first-${pipeline.name}`));
     await pipeline.waitUntilDrained(120_000);
-    // The state after the first batch [0, 0], which the next batch reads: corrupt it.
-    goodState = (await lake.get(stateKey(0, 1)))!;
-    assert.ok(goodState, 'the first batch wrote its checkpoint');
-    await lake.put(stateKey(0, 1), new TextEncoder().encode('{"version": "not a checkpoint"'), 'application/json');
+    // The delta of the first batch [0, 0], which the next batch's state is rebuilt from: corrupt it,
+    // and replace the worker that holds the state in memory with one that must read the lake.
+    goodState = (await lake.get(stateDeltaKey(0, 0, 1, true)))!;
+    assert.ok(goodState, 'the first batch wrote its delta');
+    await lake.put(stateDeltaKey(0, 0, 1, true), new TextEncoder().encode('{"version": "not a delta"'), 'application/gzip');
+    await pipeline.workers[0]!.restart();
     await send(order(second));
   });
 
@@ -65,7 +68,7 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
   it('fails the batch after one attempt, typed CorruptStateError, listed by `orders batches list --failed`', async () => {
     const sentAt = Date.now();
     const failed = await waitFor(
-      'the batch after the corrupt checkpoint to fail',
+      'the batch after the corrupt delta to fail',
       async () => {
         const runs = await ordersJson<BatchRun[]>(['batches', 'list', '--failed'], pipeline.env);
         return runs.length > 0 ? runs : undefined;
@@ -89,8 +92,8 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
     assert.equal(startedOfFailed.activityTaskStartedEventAttributes!.attempt, 1, 'failed on its first attempt, not retried');
   });
 
-  it('completes the batch on `orders replay --wait` once the checkpoint is repaired', async () => {
-    await lake.put(stateKey(0, 1), goodState, 'application/json');
+  it('completes the batch on `orders replay --wait` once the delta is repaired', async () => {
+    await lake.put(stateDeltaKey(0, 0, 1, true), goodState, 'application/gzip');
     const replayed = await ordersJson<{ workflowId: string; replayed: boolean; outcome?: string }[]>(['replay', failedId, '--wait'], pipeline.env);
     assert.deepEqual(replayed.map((r) => [r.workflowId, r.replayed, r.outcome]), [[failedId, true, 'COMPLETED']]);
     const rows = await queryLake(pipeline.config, `SELECT orderId FROM {silver/orders} WHERE orderId = '${second}'`);

@@ -74,15 +74,47 @@
     setText('kpi-revenue-sub', t.orders > 0 ? `${usd(t.revenueUsd / t.orders)} per order` : 'no orders yet');
     setKpi('kpi-orders', bigInt(t.orders), '', int(t.orders));
     setText('kpi-orders-sub', `${int(t.items)} items`);
-    setKpi('kpi-rate', rateFmt.format(t.recentOrdersPerMin), 'orders/min');
-    setText('kpi-rate-sub', `${usd(t.recentRevenuePerMin)}/min`);
+    // The rate counts orders by arrival (gold parts that appeared recently), not by order date.
+    if (t.recentOrdersPerMin == null) {
+      setKpi('kpi-rate', '–');
+      setText('kpi-rate-sub', 'measuring…');
+    } else {
+      setKpi('kpi-rate', rateFmt.format(t.recentOrdersPerMin), 'orders/min');
+      setText('kpi-rate-sub', `${usd(t.recentRevenuePerMin)}/min`);
+    }
+    setText('kpi-rate-window', t.rateMinutes > 0 && t.rateMinutes < 5 ? `(arrived, latest ${rateFmt.format(t.rateMinutes)} min)` : '(arrived, latest 5 min)');
+    const future = $('series-future');
+    future.hidden = !(t.futureOrders > 0);
+    future.textContent = t.futureOrders > 0 ? `${int(t.futureOrders)} order${t.futureOrders === 1 ? '' : 's'} dated in the future (${usd(t.futureRevenueUsd)}) left out of the chart and the rate: a data-quality finding` : '';
     setKpi('kpi-alerts', int(t.alerts));
     $('kpi-alerts').classList.toggle('bad', t.alerts > 0);
     setText('kpi-alerts-sub', `${int(t.batches)} batches checked`);
   }
 
   let chart;
-  function chartOptions(width) {
+  /** The range the user picked, or 'auto' (the server's choice for the data). */
+  let chosenRange = 'auto';
+  const BUCKET_NAMES = { 60000: 'minute', 300000: '5 min', 900000: '15 min', 3600000: 'hour', 21600000: '6 h', 86400000: 'day', 604800000: 'week' };
+  const bucketName = (ms) => BUCKET_NAMES[ms] ?? `${Math.round(ms / 60000)} min`;
+
+  /**
+   * Tick labels with as many decimals as the step between ticks needs, so that small values do
+   * not read "1, 1, 1, 0, 0, 0" (rounded fractions).
+   */
+  function tickLabels(vals, format) {
+    const step = vals.length > 1 ? Math.abs(vals[1] - vals[0]) : 1;
+    const digits = step >= 1 || step === 0 ? 0 : Math.min(3, Math.ceil(-Math.log10(step) - 1e-9));
+    return vals.map((v) => format(v, digits));
+  }
+  const countTick = (v, digits) => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const usdTick = (v, digits) => (Math.abs(v) >= 1e4 ? usdCompactFmt.format(v) : `$${v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`);
+  /** Orders are counts: whole-number steps only. */
+  const COUNT_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 2.5e4, 5e4, 1e5, 2e5, 2.5e5, 5e5, 1e6, 2e6, 5e6, 1e7];
+  const TIME_STEPS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000, 7776000, 31536000];
+
+  function chartOptions(width, bucketMs, spanMs) {
+    const per = bucketName(bucketMs);
+    const withDate = spanMs > 86400000;
     return {
       width,
       height: 260,
@@ -92,32 +124,53 @@
       scales: { x: { time: true }, orders: { auto: true, range: (u, min, max) => [0, Math.max(1, max * 1.1)] }, usd: { auto: true, range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
       series: [
         { label: 'UTC', value: (u, ts) => (ts == null ? '–' : utcDateTime(ts * 1000)) },
-        { label: 'Orders', scale: 'orders', stroke: '#2f63d8', width: 2, value: (u, v) => (v == null ? '–' : `${int(v)} orders/min`), points: { show: false } },
-        { label: 'Revenue', scale: 'usd', stroke: '#16885e', fill: 'rgba(22,136,94,0.08)', width: 1.5, value: (u, v) => (v == null ? '–' : `${usd(v)}/min`), points: { show: false } },
+        { label: 'Orders', scale: 'orders', stroke: '#2f63d8', width: 2, value: (u, v) => (v == null ? '–' : `${int(v)} orders/${per}`), points: { show: false } },
+        { label: 'Revenue', scale: 'usd', stroke: '#16885e', fill: 'rgba(22,136,94,0.08)', width: 1.5, value: (u, v) => (v == null ? '–' : `${usd(v)}/${per}`), points: { show: false } },
       ],
       axes: [
-        // Ticks on whole minutes only: the data is per minute.
-        { stroke: '#687083', grid: { stroke: '#eef1f5' }, space: 60, incrs: [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800], values: (u, splits) => splits.map((ts) => utcTime(ts * 1000)) },
-        { scale: 'orders', stroke: '#2f63d8', grid: { stroke: '#eef1f5' }, size: 50, values: (u, vals) => vals.map((v) => int(v)), label: 'orders/min' },
-        { scale: 'usd', side: 1, stroke: '#16885e', grid: { show: false }, size: 70, values: (u, vals) => vals.map((v) => `$${intFmt.format(v)}`), label: '$/min' },
+        // Ticks on whole buckets only: the data is per bucket.
+        { stroke: '#687083', grid: { stroke: '#eef1f5' }, space: withDate ? 90 : 60, incrs: TIME_STEPS.filter((s) => s * 1000 >= bucketMs), values: (u, splits) => splits.map((ts) => (withDate ? utcDateTime(ts * 1000).slice(5) : utcTime(ts * 1000))) },
+        { scale: 'orders', stroke: '#2f63d8', grid: { stroke: '#eef1f5' }, size: 56, incrs: COUNT_STEPS, values: (u, vals) => tickLabels(vals, countTick), label: `orders/${per}` },
+        { scale: 'usd', side: 1, stroke: '#16885e', grid: { show: false }, size: 70, values: (u, vals) => tickLabels(vals, usdTick), label: `$/${per}` },
       ],
     };
   }
-  function renderSeries(s) {
+  function renderSeries(view) {
+    for (const button of document.querySelectorAll('#series-ranges button')) button.setAttribute('aria-pressed', String(button.dataset.range === chosenRange));
+    const range = chosenRange === 'auto' ? view.auto : chosenRange;
+    const s = view.ranges[range];
     const empty = s.minutes.length === 0;
     showEmpty('volume-empty', empty);
+    setText('volume-empty', view.anyPast ? 'no orders in this range' : 'no orders yet');
     $('volume-chart').hidden = empty;
-    setText('series-range', empty ? '' : `${utcTime(s.minutes[0])}–${utcTime(s.minutes[s.minutes.length - 1])} UTC, per minute`);
+    $('volume-chart').dataset.range = range;
+    setText('series-title', `Orders and revenue per ${bucketName(s.bucketMs)}`);
+    const last = s.minutes.length > 0 ? s.minutes[s.minutes.length - 1] : view.nowMinute;
+    const spanMs = s.minutes.length > 0 ? last + s.bucketMs - s.minutes[0] : 0;
+    const show = spanMs > 86400000 ? utcDateTime : utcTime;
+    setText('series-range', empty ? '' : `${show(s.minutes[0])} – ${show(last + s.bucketMs)} UTC (now), ${chosenRange === 'auto' ? `auto: ${range}` : range}, per ${bucketName(s.bucketMs)}`);
     if (empty) return;
     const data = [s.minutes.map((m) => m / 1000), s.orders, s.revenueUsd];
-    if (!chart) {
-      const box = $('volume-chart');
-      chart = new uPlot(chartOptions(box.clientWidth || 800), data, box);
-      new ResizeObserver(() => chart.setSize({ width: box.clientWidth, height: 260 })).observe(box);
+    const box = $('volume-chart');
+    // Labels and tick steps depend on the bucket and the span: a new chart when they change.
+    const shape = `${s.bucketMs}/${spanMs > 86400000}`;
+    if (!chart || chart.shape !== shape) {
+      chart?.destroy();
+      chart = new uPlot(chartOptions(box.clientWidth || 800, s.bucketMs, spanMs), data, box);
+      chart.shape = shape;
+      resizer ??= new ResizeObserver(() => chart?.setSize({ width: box.clientWidth, height: 260 }));
+      resizer.observe(box);
     } else {
       chart.setData(data);
     }
     window.dashboard.chart = chart;
+  }
+  let resizer;
+  for (const button of document.querySelectorAll('#series-ranges button')) {
+    button.addEventListener('click', () => {
+      chosenRange = button.dataset.range;
+      if (state.series) renderSeries(state.series);
+    });
   }
 
   function renderCategories(rows) {
