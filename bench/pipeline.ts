@@ -7,6 +7,7 @@
 // 3. CPU and RSS of every process (bridge, worker, baseline, each stack service) in each window.
 // Needs the local stack (`npx orders stack up`). Every name (topic, group, task queue, lake prefix)
 // is unique to the run, so runs never see each other's data.
+import { deltaEndsAt } from '../src/state-store/state-log.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,6 @@ import type { Admin } from 'kafkajs';
 import { loadConfig, type Config } from '../src/config.ts';
 import type { FraudAlertRow } from '../src/domain/rows.ts';
 import { createKafka, ensureTopics } from '../src/kafka/client.ts';
-import { stateKey } from '../src/lake/keys.ts';
 import { readParquet } from '../src/lake/parquet.ts';
 import { openLake } from '../src/lake/store.ts';
 import { loadReferenceData } from '../src/reference/index.ts';
@@ -117,7 +117,7 @@ async function drained(admin: Admin, config: Config, topic: string, groupId: str
   for (const [partition, end] of high) {
     if (end === 0) continue;
     if ((committed.get(partition) ?? 0) < end) return false;
-    if (checkpoints && !(await openLake(config).exists(stateKey(partition, end)))) return false;
+    if (checkpoints && !(await deltaEndsAt(openLake(config), partition, end))) return false;
   }
   return true;
 }

@@ -4,7 +4,7 @@
 //
 //   npm run bench                         everything, full length (pipeline: 60 s windows)
 //   npm run bench -- --quick              short windows and fewer orders: a smoke run of the harness
-//   npm run bench -- --only pipeline      one part (parquet | producer | pipeline)
+//   npm run bench -- --only pipeline      one part (parquet | producer | state | pipeline)
 //   npm run bench -- --only pipeline --set BATCH_MAX_ORDERS=1000 --profile bench/results/profiles
 //   options: --orders N --warmup S --measure S --tail S --latency-rate N --latency-seconds S --workers N
 //            --no-baseline --no-latency
@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { runParquetBench } from './parquet.ts';
 import { runPipelineBench } from './pipeline.ts';
 import { runProducerBench } from './producer.ts';
+import { runStateBench } from './state.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +35,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick;
-const only = new Set(values.only ?? ['parquet', 'producer', 'pipeline']);
+const only = new Set(values.only ?? ['parquet', 'producer', 'state', 'pipeline']);
 const num = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : Number(value));
 const log = (line: string): void => console.error(line);
 
@@ -53,6 +54,17 @@ const results = {
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverageAtStart: os.loadavg() },
   parquet: only.has('parquet') ? await runParquetBench({ rows: quick ? 20_000 : 100_000, runs: quick ? 2 : 5, log }) : null,
   producer: only.has('producer') ? await runProducerBench({ maxCount: quick ? 100_000 : 500_000, heldSeconds: quick ? 5 : 10, log }) : null,
+  state: only.has('state')
+    ? await runStateBench({
+        sizes: quick
+          ? [{ ids: 0, customers: 0 }, { ids: 200_000, customers: 20_000 }, { ids: 1_000_000, customers: 100_000 }]
+          : [{ ids: 0, customers: 0 }, { ids: 1_000_000, customers: 100_000 }, { ids: 10_000_000, customers: 100_000 }, { ids: 1_000_000, customers: 1_000_000 }],
+        batchOrders: 5000,
+        batches: quick ? 3 : 5,
+        memoryMb: num(pipelineEnv.STATE_MEMORY_MB, 256),
+        log,
+      })
+    : null,
   pipeline: only.has('pipeline')
     ? await runPipelineBench({
         // Enough orders that a 20,000 orders/s pipeline is still busy at the end of the window.

@@ -1,6 +1,75 @@
 #!/usr/bin/env node
-// The `orders` command: runs the TypeScript CLI through tsx so that no build step is needed.
-import { register } from 'tsx/esm/api';
+// The `orders` command. Two choices made here, both for a CLI that answers at once:
+//
+// 1. The Node that runs it. The project needs Node 24 (zstd in node:zlib) and pins it through the
+//    `node` npm package; a shell's `node` may be older (the machine's Node 20, which npm itself runs
+//    on). Then this script runs itself again on the pinned Node, once, passing signals on.
+// 2. Compiled or source. The quick verbs (batches, replay, backfill, dlq, report, help) run from
+//    dist/ (src/ compiled by `npm run build`, which `npm ci` runs) when it is newer than every
+//    file in src/: no TypeScript compiler in the loop. The long-running verbs (start, worker,
+//    bridge, dashboard, simulate) and `stack` run from src/ through tsx: they open files next to
+//    their own source (the workflow code for the worker's bundle, the simulator's worker thread,
+//    the dashboard's page), and their start-up is seconds of connecting anyway.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+const ROOT = path.resolve(import.meta.dirname, '..');
+const REQUIRED_NODE_MAJOR = 24;
+const PINNED_NODE = path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
+const QUICK_VERBS = new Set(['batches', 'replay', 'backfill', 'dlq', 'report', 'help']);
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < REQUIRED_NODE_MAJOR) {
+  if (!existsSync(PINNED_NODE)) {
+    console.error(`orders: needs Node ${REQUIRED_NODE_MAJOR} (this is ${process.version}); run \`npm ci\` in ${ROOT} to install the pinned one`);
+    process.exit(1);
+  }
+  await runOnPinnedNode();
+} else {
+  await import(pathToFileURL(await entryPoint()).href);
+}
+
+async function entryPoint() {
+  const verb = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const compiled = path.join(ROOT, 'dist', 'cli', 'main.js');
+  if ((verb === undefined || QUICK_VERBS.has(verb)) && isFresh(compiled)) return compiled;
+  // Imported only here: the compiled path never loads the TypeScript loader.
+  const { register } = await import('tsx/esm/api');
+  register();
+  return path.join(ROOT, 'src', 'cli', 'main.ts');
+}
+
+/** dist/ is usable when it was built after the last change to any file in src/. */
+function isFresh(compiled) {
+  if (!existsSync(compiled)) return false;
+  const built = statSync(compiled).mtimeMs;
+  const newer = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? newer(full) : statSync(full).mtimeMs > built;
+    });
+  return !newer(path.join(ROOT, 'src'));
+}
+
+/**
+ * Runs this same script on the pinned Node and exits as it does. The child shares the terminal's
+ * process group, so Ctrl-C reaches it directly: here SIGINT is only waited out, never passed on
+ * (that would be a second signal, which the child takes as "exit at once"). SIGTERM, sent to this
+ * pid only, is passed on.
+ */
+function runOnPinnedNode() {
+  const child = spawn(PINNED_NODE, [...process.execArgv, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  return new Promise(() => {
+    child.once('exit', (code, signal) => {
+      if (signal) {
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      }
+      process.exit(code ?? 1);
+    });
+  });
+}

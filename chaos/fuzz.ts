@@ -1,6 +1,6 @@
 // Fuzzed bad messages for the orders topic: the kinds of garbage real producers send (broken
 // JSON, wrong types, huge values, unknown schema versions, HTML and control characters). Every
-// message breaks CONTRACT §1, so the pipeline must quarantine each one exactly once, with a reason,
+// message breaks docs/contract.md §1, so the pipeline must quarantine each one exactly once, with a reason,
 // and never count it. Each carries the marker `fuzz-<n>` in its text so the check can find it in the
 // quarantine whatever happened to its bytes; `expectedReason` is what the quarantine must say.
 // Pure and seeded: the same seed gives the same corpus.
@@ -24,7 +24,7 @@ export interface FuzzMessage {
 export const FUZZ_MARKER = /fuzz-(\d+)/;
 export const fuzzMarker = (id: number): string => `fuzz-${id}`;
 
-/** A valid v3 order (CONTRACT §1); each fuzz case breaks exactly one thing about it. */
+/** A valid v3 order (docs/contract.md §1); each fuzz case breaks exactly one thing about it. */
 export function baseOrder(id: number, random: Random): Record<string, unknown> {
   return {
     orderId: fuzzMarker(id),

@@ -7,7 +7,7 @@ import { stackDown, stackStatus, stackUp } from '../src/stack/index.ts';
 
 const config = loadConfig();
 const only = process.argv.slice(2);
-const files = only.length > 0 ? only : [...globSync('test/unit/**/*.test.ts'), ...globSync('test/integration/**/*.test.ts')].sort();
+const files = only.length > 0 ? only : [...globSync('test/unit/**/*.test.ts'), ...globSync('test/workflow/**/*.test.ts'), ...globSync('test/integration/**/*.test.ts')].sort();
 
 const before = await stackStatus(config);
 const wasUp = before.every((service) => service.healthy);

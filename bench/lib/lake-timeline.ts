@@ -5,7 +5,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Config } from '../../src/config.ts';
 import type { SilverOrderRow } from '../../src/domain/rows.ts';
-import { atOffsetOf, batchRangeOf } from '../../src/lake/keys.ts';
+import { batchRangeOf, parseStateObjectKey } from '../../src/lake/keys.ts';
 import { readParquet } from '../../src/lake/parquet.ts';
 import { s3ClientFor } from '../../src/lake/s3-store.ts';
 import { openLake, parseLakeUri, s3SettingsOf } from '../../src/lake/store.ts';
@@ -15,6 +15,7 @@ type LakeConfig = Pick<Config, 'LAKE_URI' | 'S3_ENDPOINT' | 'S3_REGION' | 'S3_AC
 export interface LakeObject {
   key: string;
   lastModifiedMs: number;
+  bytes: number;
 }
 
 /** Every object under `prefix` of the lake with its LastModified. */
@@ -27,7 +28,7 @@ export async function listWithTimes(config: LakeConfig, prefix: string): Promise
   do {
     const page = await client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: `${location.prefix}${prefix}`, ContinuationToken: token }));
     for (const object of page.Contents ?? []) {
-      if (object.Key && object.LastModified) out.push({ key: object.Key.slice(location.prefix.length), lastModifiedMs: object.LastModified.getTime() });
+      if (object.Key && object.LastModified) out.push({ key: object.Key.slice(location.prefix.length), lastModifiedMs: object.LastModified.getTime(), bytes: object.Size ?? 0 });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -66,9 +67,11 @@ export async function readSilverParts(config: LakeConfig): Promise<SilverPart[]>
 }
 
 /** Checkpoints `state/partition=P/at=X` as the moments batches ending at X-1 finished their gold stage. */
-export async function readCheckpoints(config: LakeConfig): Promise<{ partition: number; endOffset: number; lastModifiedMs: number }[]> {
-  return (await listWithTimes(config, 'state/'))
-    .map((o) => ({ at: atOffsetOf(o.key), lastModifiedMs: o.lastModifiedMs }))
-    .filter((o) => o.at !== undefined)
-    .map((o) => ({ partition: o.at!.partition, endOffset: o.at!.offset - 1, lastModifiedMs: o.lastModifiedMs }));
+/** The partitions' state deltas with their times: each one marks a batch whose gold and state are written. */
+export async function readCheckpoints(config: LakeConfig): Promise<{ partition: number; startOffset: number; endOffset: number; lastModifiedMs: number; bytes: number }[]> {
+  return (await listWithTimes(config, 'state/')).flatMap((o) => {
+    const object = parseStateObjectKey(o.key);
+    if (object?.kind !== 'delta') return [];
+    return [{ partition: object.partition, startOffset: object.fromOffset, endOffset: object.toOffset - 1, lastModifiedMs: o.lastModifiedMs, bytes: o.bytes }];
+  });
 }

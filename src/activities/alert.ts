@@ -10,6 +10,7 @@ import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';
 import { metrics } from '../metrics.ts';
+import { workflowRunUrl } from '../temporal/web-ui.ts';
 import type { AlertResult, BatchRef } from '../workflows/types.ts';
 import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
@@ -26,8 +27,7 @@ export interface AlertInput extends BatchRef {
 
 export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
   const { config } = deps;
-  const runUrl = (batchId: string): string =>
-    `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(batchId)}`;
+  const runUrl = (batchId: string): string => workflowRunUrl(config.TEMPORAL_UI_URL, config.TEMPORAL_NAMESPACE, batchId);
 
   /** Sends `mail` unless its marker says it was accepted before; returns whether it was sent now. */
   const sendOnce = async (alertId: string, mail: OutgoingMail): Promise<boolean> => {

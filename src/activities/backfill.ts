@@ -4,8 +4,10 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { datesBetween } from '../domain/dates.ts';
 import { createKafka } from '../kafka/client.ts';
 import { fetchRange } from '../kafka/fetch-range.ts';
-import { atOffsetOf, batchRangeOf, RAW_ORDERS_PATH, rawKey, rawPrefix, statePrefix } from '../lake/keys.ts';
+import { batchRangeOf, RAW_ORDERS_PATH, rawKey, rawPrefix } from '../lake/keys.ts';
+import { StateListing } from '../state-store/state-log.ts';
 import { encodeRawBatch } from '../lake/raw.ts';
+import { batchQuery } from '../temporal/batch-queries.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import type { BackfillBatch, BackfillDayInput, BackfillInput, BackfillUnit } from '../workflows/types.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -26,7 +28,7 @@ export function createBackfillActivities(deps: ActivityDeps) {
       }
     } else {
       // The raw zone is gone: the batch runs still say which ranges the stream cut on that date.
-      const query = `WorkflowId STARTS_WITH "${topic}-${partition}-" AND \`${SA.Partition.name}\` = ${partition} AND ${SA.BatchDate.name} = "${date}" AND ExecutionStatus = "Completed"`;
+      const query = batchQuery({ topic, partition, batchDate: date, state: 'completed' });
       for await (const run of deps.temporal.workflow.list({ query })) {
         const attributes = run.typedSearchAttributes;
         const start = attributes.get(SA.StartOffset);
@@ -75,11 +77,18 @@ export function createBackfillActivities(deps: ActivityDeps) {
       const after = input.afterOffset ?? -1;
       const pending = (await batchesOf(input.topic, input.date, input.partition, input.source)).filter((b) => b.startOffset > after);
       const chunk = pending.slice(0, BACKFILL_CHUNK);
-      // A batch starts its partition when no checkpoint lies at or before its start offset.
-      const checkpoints = (await deps.lake.list(statePrefix(input.partition))).map((key) => atOffsetOf(key)?.offset ?? Infinity);
-      const earliest = Math.min(...checkpoints);
+      // A batch starts its partition when its delta says so, or when the partition has no state at
+      // all and it is the first batch of the range. Anything else must find its state, or fail
+      // naming what is missing: a backfill never starts a partition over from empty state.
+      const listing = await StateListing.read(deps.lake, input.partition);
+      const firstStarts = listing.firstBatchStarts;
+      const noState = listing.earliestOffset === undefined;
       return {
-        batches: chunk.map((b) => ({ ...b, rawKey: rawKey(input.date, input.partition, b.startOffset, b.endOffset), firstBatch: b.startOffset < earliest })),
+        batches: chunk.map((b, i) => ({
+          ...b,
+          rawKey: rawKey(input.date, input.partition, b.startOffset, b.endOffset),
+          firstBatch: firstStarts.has(b.startOffset) || (noState && i === 0 && input.afterOffset === undefined),
+        })),
         more: pending.length > chunk.length,
       };
     },

@@ -1,17 +1,19 @@
-// Lake I/O shared by the stages of a batch: typed Parquet parts and partition checkpoints.
+// Lake I/O shared by the stages of a batch: typed Parquet parts, and the worker's partition states.
 import { ApplicationFailure } from '@temporalio/activity';
-import { emptyPartitionState, parseState, type PartitionState } from '../domain/state.ts';
-import { stateKey } from '../lake/keys.ts';
 import { readParquet, writeParquet, type TableSpec } from '../lake/parquet.ts';
 import type { LakeStore } from '../lake/store.ts';
+import { CorruptStateError, type PartitionState, type StateKeys } from '../domain/state.ts';
+import type { PartitionStates } from '../state-store/partition-states.ts';
 import { ImmutableCache } from './lake-cache.ts';
 
 export class BatchIo {
   /** Up to 256 parts and 250,000 rows: the stages in flight (one batch per partition), not the whole run. */
   private readonly parts = new ImmutableCache<unknown[]>(256, 250_000, (rows) => rows.length);
-  private readonly states = new ImmutableCache<PartitionState>(64);
 
-  constructor(readonly lake: LakeStore) {}
+  constructor(
+    readonly lake: LakeStore,
+    readonly states: PartitionStates,
+  ) {}
 
   async writePart<T extends object>(key: string, table: TableSpec, rows: T[]): Promise<void> {
     await this.lake.put(key, writeParquet(table, rows as Record<string, unknown>[]), 'application/vnd.apache.parquet');
@@ -25,6 +27,11 @@ export class BatchIo {
     return parts.map((p) => p.key);
   }
 
+  /** The slice of the partition's state a batch reads; broken state fails the batch for good, naming the object. */
+  async stateSlice(partition: number, offset: number, firstBatch: boolean, keys: StateKeys): Promise<PartitionState> {
+    return failBatchOnCorruptState(() => this.states.slice(partition, offset, firstBatch, keys));
+  }
+
   async readPart<T>(key: string): Promise<T[]> {
     return (await this.parts.get(key, async () => {
       const bytes = await this.lake.get(key);
@@ -36,14 +43,19 @@ export class BatchIo {
   async readParts<T>(keys: string[]): Promise<T[]> {
     return (await Promise.all(keys.map((k) => this.readPart<T>(k)))).flat();
   }
+}
 
-  /** The partition's state before `offset`; empty when the partition has none yet. */
-  async readState(partition: number, offset: number): Promise<PartitionState> {
-    const key = stateKey(partition, offset);
-    return this.states.get(key, async () => {
-      const bytes = await this.lake.get(key);
-      return bytes ? parseState(new TextDecoder().decode(bytes)) : emptyPartitionState();
-    });
+/**
+ * A missing or corrupt delta or snapshot cannot heal by retrying: the batch fails (non-retryable,
+ * type CorruptState) with the object's name, shows as failed, and `orders replay` runs it again once
+ * the object is repaired. Nothing starts from empty state instead.
+ */
+export async function failBatchOnCorruptState<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CorruptStateError) throw ApplicationFailure.nonRetryable(error.message, 'CorruptState', error.context);
+    throw error;
   }
 }
 

@@ -24,6 +24,8 @@ export interface ActivityDeps {
   reference: ReferenceData;
   rules: FraudRule[];
   log: Logger;
+  /** This worker's own task queue, where a batch sends the stages that read its partition's state (unset: no affinity). */
+  stateTaskQueue?: string;
   close(): Promise<void>;
 }
 

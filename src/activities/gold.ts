@@ -3,6 +3,7 @@
 // workflow runs them in parallel.
 import { goldRows } from '../domain/aggregate.ts';
 import { evaluateFraud } from '../domain/fraud/evaluate.ts';
+import { stateKeysOf } from '../domain/state.ts';
 import { checkQuality, type QualityThresholds } from '../domain/quality.ts';
 import type { BronzeRow, QuarantineRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { categoryTotalsKey, customerTotalsKey, dqMetricsKey, fraudAlertsKey, goldKey, salesByCategoryMinuteKey } from '../lake/keys.ts';
@@ -28,11 +29,12 @@ const dateOfMs = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThresholds: QualityThresholds) {
   const { config } = deps;
 
-  const readSilver = async (input: SilverInput) => ({
-    state: await io.readState(input.partition, input.startOffset),
-    orders: await io.readParts<SilverOrderRow>(input.silverKeys),
-    items: await io.readParts<SilverItemRow>(input.itemKeys),
-  });
+  const readSilver = async (input: SilverInput) => {
+    const orders = await io.readParts<SilverOrderRow>(input.silverKeys);
+    const items = await io.readParts<SilverItemRow>(input.itemKeys);
+    const state = await io.stateSlice(input.partition, input.startOffset, input.firstBatch === true, stateKeysOf(orders, items));
+    return { state, orders, items };
+  };
 
   return {
     async aggregateBatch(input: SilverInput): Promise<GoldResult> {

@@ -10,9 +10,24 @@ import type { ActivityDeps } from './deps.ts';
 import { createEnrichActivities } from './enrich.ts';
 import { createGoldActivities } from './gold.ts';
 import { createIngestActivities } from './ingest.ts';
+import { PartitionStates } from '../state-store/partition-states.ts';
+import { processStateDir } from '../state-store/state-dir.ts';
 
-export function createActivities(deps: ActivityDeps) {
-  const io = new BatchIo(deps.lake);
+/** The worker's partition states, in its own folder under STATE_DIR, with the configured budget. */
+export function openPartitionStates(deps: Pick<ActivityDeps, 'config' | 'lake' | 'rules'>): PartitionStates {
+  const { config } = deps;
+  return new PartitionStates({
+    lake: deps.lake,
+    dir: processStateDir(config.STATE_DIR),
+    memoryMb: config.STATE_MEMORY_MB,
+    slice: { dedupWindowMs: config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules },
+    snapshotEveryBatches: config.STATE_SNAPSHOT_EVERY_BATCHES,
+    snapshotEveryBytes: config.STATE_SNAPSHOT_EVERY_MB * 1024 * 1024,
+  });
+}
+
+export function createActivities(deps: ActivityDeps, states: PartitionStates = openPartitionStates(deps)) {
+  const io = new BatchIo(deps.lake, states);
   return activitiesAtBoundary({
     ...createCheckpointActivities(deps, io),
     ...createIngestActivities(deps, io),

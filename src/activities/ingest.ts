@@ -1,6 +1,7 @@
 // Stage 1: raw → bronze (valid events, upcast, repeats flagged) and quarantine + DLQ (invalid ones).
 import { ApplicationFailure } from '@temporalio/activity';
 import { findDuplicates } from '../domain/dedupe.ts';
+import { stateKeysOf } from '../domain/state.ts';
 import { ingestRecords } from '../domain/ingest.ts';
 import type { QuarantineRow } from '../domain/rows.ts';
 import { bronzeKey, quarantineKey } from '../lake/keys.ts';
@@ -23,7 +24,7 @@ export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
       // The bytes as sent: a value that is not UTF-8 is kept as base64 in the raw zone.
       const { valid, quarantined } = ingestRecords(records.map((r) => ({ ...r, value: rawValueBytes(r) ?? null })), ref.partition);
 
-      const state = await io.readState(ref.partition, ref.startOffset);
+      const state = await io.stateSlice(ref.partition, ref.startOffset, ref.firstBatch === true, stateKeysOf(valid));
       for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;
 
       const bronzeKeys = await io.writeDatedParts(TABLES.bronzeOrders, valid, (r) => r.orderDate, (date) => bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset));

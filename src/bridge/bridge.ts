@@ -1,6 +1,6 @@
 // The bridge: a Kafka consumer group member that cuts each partition into batches, writes each
 // batch's raw records to the lake, starts one workflow per batch, and commits the offset after
-// the batch only once Temporal has acknowledged the start (DESIGN §3).
+// the batch only once Temporal has acknowledged the start (docs/design.md §3).
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Config } from '../config.ts';

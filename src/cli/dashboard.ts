@@ -1,9 +1,10 @@
-// `orders dashboard`: serves the live analytics page until SIGINT/SIGTERM.
+// `orders dashboard`: serves the live analytics page until SIGINT/SIGTERM (src/cli/lifecycle.ts).
 import type { Command } from 'commander';
 import { config } from '../config.ts';
 import { startDashboard } from '../dashboard/index.ts';
 import { UsageError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { serveUntilStopped } from './lifecycle.ts';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -22,11 +23,6 @@ export function register(program: Command): void {
       const log = createLogger('dashboard', cfg.LOG_LEVEL);
       const dashboard = await startDashboard(cfg, { host: options.host, port: options.port ?? cfg.DASHBOARD_PORT, log });
       console.log(`dashboard: ${dashboard.url}`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await dashboard.close();
+      await serveUntilStopped({ say: (message) => log.info(message), warn: (message) => log.warn(message), stop: () => dashboard.close() });
     });
 }

@@ -16,7 +16,7 @@ const program = new Command('orders')
   .exitOverride()
   .showHelpAfterError(true);
 
-registerVerbs(program);
+await registerVerbs(program);
 
 // The command whose action runs, so that a usage error found in the action shows that command's usage.
 let running: Command = program;

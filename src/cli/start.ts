@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { stackDown, stackUp } from '../stack/index.ts';
+import { serveUntilStopped } from './lifecycle.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -17,6 +18,22 @@ const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
  * "future" quality check: one alert mail a batch.
  */
 export const customersForRate = (rate: number, configured: number): number => Math.max(configured, Math.ceil(rate * 1000));
+
+/** How long a child gets to stop after SIGTERM before it is killed (the worker drains up to 10 s). */
+const CHILD_STOP_MS = 30_000;
+
+/** SIGTERM once, then SIGKILL if it has not exited in time: no child outlives `orders start`. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_STOP_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
 
 export function register(program: Command): void {
   program
@@ -30,13 +47,22 @@ export function register(program: Command): void {
       // Every child sees the same customer dimension, the simulator's and the pipeline's.
       const env = { ...process.env, CUSTOMERS: String(customersForRate(rate, cfg.CUSTOMERS)) };
       const started = await stackUp(cfg, { log: (line: string) => console.log(line) });
-      const run = (args: string[]): ChildProcess => spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env });
-      const children = [
-        run(['worker']),
-        run(['bridge']),
-        run(['dashboard']),
-        run(['simulate', '--rate', String(rate), '--duration', '86400', '--start', 'now']),
-      ];
+      // Each child in a process group of its own (detached): Ctrl-C in the terminal reaches only
+      // this process, which then sends each child one SIGTERM. Otherwise every child got the
+      // terminal's SIGINT and our SIGTERM too, two stops racing in one process.
+      const run = (args: string[]): ChildProcess => spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true });
+      const children = new Map<string, ChildProcess>([
+        ['worker', run(['worker'])],
+        ['bridge', run(['bridge'])],
+        ['dashboard', run(['dashboard'])],
+        ['simulator', run(['simulate', '--rate', String(rate), '--duration', '86400', '--start', 'now'])],
+      ]);
+      let stopping = false;
+      for (const [name, child] of children) {
+        child.once('exit', (code, signal) => {
+          if (!stopping) console.error(`orders start: the ${name} exited by itself (${signal ?? `status ${code}`}); the others go on, Ctrl-C stops them`);
+        });
+      }
       console.log(`
 streaming-orders is running
   Temporal Web UI  ${cfg.TEMPORAL_UI_URL}
@@ -44,11 +70,13 @@ streaming-orders is running
   mail catcher     ${cfg.MAILDEV_URL}
   metrics          http://127.0.0.1:${cfg.BRIDGE_METRICS_PORT}/metrics (bridge), http://127.0.0.1:${cfg.WORKER_METRICS_PORT}/metrics (worker)
 Ctrl-C stops everything.`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      await serveUntilStopped({
+        say: (message) => console.error(`orders start: ${message}`),
+        async stop() {
+          stopping = true;
+          await Promise.all([...children.values()].map(stopChild));
+          if (started.length > 0) await stackDown(cfg, { only: started });
+        },
       });
-      await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill('SIGTERM'))))));
-      if (started.length > 0) await stackDown(cfg, { only: started });
     });
 }

@@ -1,9 +1,10 @@
-// `orders worker`: runs the Temporal worker until SIGINT/SIGTERM.
+// `orders worker`: runs the Temporal worker until SIGINT/SIGTERM (src/cli/lifecycle.ts).
 import type { Command } from 'commander';
 import { config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { serveMetrics } from '../metrics.ts';
 import { startWorker } from '../workers/worker.ts';
+import { serveUntilStopped } from './lifecycle.ts';
 
 export function register(program: Command): void {
   program
@@ -15,10 +16,16 @@ export function register(program: Command): void {
       const closeMetrics = await serveMetrics(cfg.WORKER_METRICS_PORT, 'worker');
       const running = await startWorker(cfg, log);
       log.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, metrics: `http://127.0.0.1:${cfg.WORKER_METRICS_PORT}/metrics` }, 'worker running');
-      const shutdown = (): void => void running.stop();
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-      await running.done;
+      await serveUntilStopped({
+        done: running.done,
+        say: (message) => log.info(message),
+        warn: (message) => log.warn(message),
+        async stop() {
+          await running.stop();
+          await closeMetrics();
+        },
+      });
+      // The worker ended without being asked to (its run() resolved): close what is left.
       await closeMetrics();
     });
 }

@@ -1,6 +1,2 @@
-// Links from the dashboard to a batch's run in the Temporal Web UI.
-
-/** `${temporalUiUrl}/namespaces/${namespace}/workflows/${batchId}`: the UI shows the latest run of that id. */
-export function batchRunUrl(temporalUiUrl: string, namespace: string, batchId: string): string {
-  return `${temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(batchId)}`;
-}
+// Links from the dashboard to a batch's run in the Temporal Web UI: built in src/temporal/web-ui.ts.
+export { workflowRunUrl as batchRunUrl } from '../temporal/web-ui.ts';

@@ -3,15 +3,10 @@
 // instead of showing stale or made-up numbers.
 import { Connection, Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { Config } from '../config.ts';
+import { batchQuery } from '../temporal/batch-queries.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import { batchRunUrl } from './links.ts';
 
-const BATCH_WORKFLOW = 'processOrderBatch';
-/**
- * Runs that ended without finishing their batch: each holds back its partition's later batches
- * until it is replayed, whichever way it ended.
- */
-const ENDED_UNFINISHED = '(ExecutionStatus="Failed" OR ExecutionStatus="TimedOut" OR ExecutionStatus="Terminated")';
 /** Lists on the page stay short: an operator needs the first few ids, and the count. */
 const MAX_LISTED = 10;
 /** Failed runs inspected per poll to tell still-failed batches from ones replayed since. */
@@ -55,6 +50,8 @@ export interface PipelineHealthOptions {
   /** For links from failed and blocked batches to their runs. */
   temporalUiUrl: string;
   bridgeMetricsUrl: string;
+  /** Only this topic's batches (all topics of the namespace when left out). */
+  topic?: string;
   /** Each source gets this long per poll; a slow one must not hold up the lake figures. */
   timeoutMs?: number;
 }
@@ -65,6 +62,7 @@ export function pipelineHealthOptions(config: Config): PipelineHealthOptions {
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     bridgeMetricsUrl: `http://127.0.0.1:${config.BRIDGE_METRICS_PORT}/metrics`,
+    topic: config.KAFKA_TOPIC,
   };
 }
 
@@ -95,7 +93,7 @@ async function firstN<T>(items: AsyncIterable<T>, n: number): Promise<T[]> {
 }
 
 export function createPipelineHealthSource(options: PipelineHealthOptions): PipelineHealthSource {
-  const { temporalAddress, namespace, temporalUiUrl, bridgeMetricsUrl, timeoutMs = 1500 } = options;
+  const { temporalAddress, namespace, temporalUiUrl, bridgeMetricsUrl, topic, timeoutMs = 1500 } = options;
   let connection: Connection | undefined;
   let client: Client | undefined;
   // A failed run whose workflow id has a newer run (a replay) is no longer a failed batch; runs
@@ -126,13 +124,12 @@ export function createPipelineHealthSource(options: PipelineHealthOptions): Pipe
     try {
       const c = await temporalClient();
       return await c.connection.withDeadline(Date.now() + timeoutMs, async () => {
-        const type = `WorkflowType="${BATCH_WORKFLOW}"`;
         const [running, completed, blockedCount, blockedRuns, failedRuns] = await Promise.all([
-          c.workflow.count(`${type} AND ExecutionStatus="Running"`),
-          c.workflow.count(`${type} AND ExecutionStatus="Completed"`),
-          c.workflow.count(`${type} AND ExecutionStatus="Running" AND BlockedBy != ""`),
-          firstN(c.workflow.list({ query: `${type} AND ExecutionStatus="Running" AND BlockedBy != ""`, pageSize: MAX_LISTED }), MAX_LISTED),
-          firstN(c.workflow.list({ query: `${type} AND ${ENDED_UNFINISHED}`, pageSize: MAX_FAILED_INSPECTED }), MAX_FAILED_INSPECTED),
+          c.workflow.count(batchQuery({ topic, state: 'running' })),
+          c.workflow.count(batchQuery({ topic, state: 'completed' })),
+          c.workflow.count(batchQuery({ topic, state: 'blocked' })),
+          firstN(c.workflow.list({ query: batchQuery({ topic, state: 'blocked' }), pageSize: MAX_LISTED }), MAX_LISTED),
+          firstN(c.workflow.list({ query: batchQuery({ topic, state: 'failed' }), pageSize: MAX_FAILED_INSPECTED }), MAX_FAILED_INSPECTED),
         ]);
         // One run per workflow id: the newest failed run is the one that matters.
         const candidates = new Map<string, WorkflowExecutionInfo>();

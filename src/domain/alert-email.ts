@@ -1,4 +1,4 @@
-// The alert e-mails (CONTRACT §3), rendered as plain text and HTML from gold rows. Pure: the alert
+// The alert e-mails (docs/contract.md §3), rendered as plain text and HTML from gold rows. Pure: the alert
 // activity sends what this returns. Every value that came from an order is escaped in the HTML
 // and stripped of line breaks in headers; the Message-ID is derived from the alert id alone, so a
 // re-sent alert is recognisably the same mail.

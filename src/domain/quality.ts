@@ -9,7 +9,7 @@ import { PipelineError } from '../errors.ts';
 import { UNKNOWN } from './enrich.ts';
 import { mad, median, robustZ } from './fraud/stats.ts';
 import type { BronzeRow, DqMetricRow, QuarantineRow, SilverItemRow, SilverOrderRow } from './rows.ts';
-import { stableStringify } from './state.ts';
+import { stableStringify } from './state-codec.ts';
 
 export const QUALITY_CHECKS = ['missing', 'duplicate', 'outlier', 'schema', 'late', 'future'] as const;
 export type QualityCheck = (typeof QUALITY_CHECKS)[number];

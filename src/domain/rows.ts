@@ -1,4 +1,4 @@
-// Row shapes of the lake tables (CONTRACT §2). Column names are the contract: add, never rename.
+// Row shapes of the lake tables (docs/contract.md §2). Column names are the contract: add, never rename.
 // Timestamps are ms since the epoch (written as UTC TIMESTAMP), money is USD rounded to cents.
 
 export interface BronzeRow {

@@ -1,11 +1,14 @@
-// A partition's state across batches (DESIGN §4): the checkpoint `at=<offset>` holds it as it was
-// before that offset. Everything here is a pure, deterministic function of (previous state, the
-// batch's silver rows, configuration), so a retried or re-run batch writes the same bytes.
+// A partition's state across batches (docs/design.md §4) and the pure step that moves it. The
+// state "before offset X" is a snapshot plus the deltas of the batches after it (state-store/);
+// a batch reads only the slice of it its keys need (its order ids, customers, products) and writes
+// a delta of what it changed. Everything here is a pure, deterministic function of (the slice
+// before the batch, the batch's silver rows, configuration), so a retried or re-run batch writes
+// the same bytes.
 //
 // One step, `stepPartition`, walks a batch's orders in event-time order and moves every piece of
-// state forward while the fraud detectors read it: the checkpoint (advanceState), the fraud
-// alerts (fraud/evaluate.ts) and the customer and category snapshots (aggregate.ts) all come from
-// the same walk, so they cannot disagree.
+// state forward while the fraud detectors read it: the delta (advanceState), the fraud alerts
+// (fraud/evaluate.ts) and the customer and category snapshots (aggregate.ts) all come from the
+// same walk, so they cannot disagree.
 import { PipelineError } from '../errors.ts';
 import {
   detectForeignShipping,
@@ -97,6 +100,99 @@ export class CorruptStateError extends PipelineError {
   }
 }
 
+/**
+ * What one batch changed in its partition's state: the state before `toOffset` is the state before
+ * `fromOffset` with these entries put over it (docs/design.md §4). Entries are whole values after
+ * the batch (a customer, a category, a product's histogram), so applying a delta twice is
+ * harmless. The dedup window expires by whole hours of Kafka time when a delta is applied.
+ */
+export interface StateDelta {
+  version: typeof STATE_VERSION;
+  partition: number;
+  fromOffset: number;
+  toOffset: number;
+  /** The partition's first batch: the state before `fromOffset` is empty. */
+  first: boolean;
+  eventWatermarkTs: number | null;
+  arrivalWatermarkTs: number | null;
+  /** Order id → Kafka time of its first arrival, for the ids this batch remembered. */
+  seen: Map<string, number>;
+  customers: Map<string, CustomerState>;
+  categories: Map<string, CategoryState>;
+  productQuantities: Map<string, Map<number, number>>;
+}
+
+/** The keys of the state a batch reads: its order ids, customers and products. */
+export interface StateKeys {
+  orderIds: readonly string[];
+  customerIds: readonly string[];
+  productIds: readonly string[];
+}
+
+export function stateKeysOf(orders: readonly { orderId: string; customerId?: string }[], items: readonly { productId: string }[] = []): StateKeys {
+  return {
+    orderIds: [...new Set(orders.map((o) => o.orderId))],
+    customerIds: [...new Set(orders.flatMap((o) => (o.customerId === undefined ? [] : [o.customerId])))],
+    productIds: [...new Set(items.map((i) => i.productId))],
+  };
+}
+
+/** Ids that first arrived before this Kafka time are outside the dedup window (see advanceState). */
+export function dedupCutoffTs(arrivalWatermarkTs: number | null, dedupWindowMs: number): number {
+  return arrivalWatermarkTs === null ? -Infinity : arrivalWatermarkTs - dedupWindowMs;
+}
+
+/** Recent orders before this event time are forgotten (the longest fraud window and the watermark slack). */
+export function recentCutoffTs(eventWatermarkTs: number | null, rules: readonly FraudRule[]): number {
+  return eventWatermarkTs === null ? -Infinity : eventWatermarkTs - longestWindowMs(rules) - WATERMARK_SLACK_MS;
+}
+
+/**
+ * A customer as the whole-state walk would hold it before the next batch: a customer the last
+ * batches did not touch was not pruned by them, so it is pruned here with the cutoff they would
+ * have used (pruning is monotonic, so once at read time equals once per batch).
+ */
+export function prunedCustomer(c: CustomerState, cutoffTs: number): CustomerState {
+  if (c.recent.length === 0 || c.recent[0]!.ts >= cutoffTs) return c;
+  return { ...c, recent: c.recent.filter((r) => r.ts >= cutoffTs) };
+}
+
+/**
+ * The delta from `prev` to `next` for a batch: only the keys the batch touched. `prev` and `next`
+ * may be slices (only the batch's keys loaded): nothing else is read.
+ */
+export function stateDelta(
+  prev: PartitionState,
+  next: PartitionState,
+  batch: { partition: number; fromOffset: number; toOffset: number; first: boolean },
+  orders: readonly SilverOrderRow[],
+  items: readonly SilverItemRow[],
+): StateDelta {
+  const pick = <V>(from: Map<string, V>, keys: Iterable<string>): Map<string, V> => {
+    const out = new Map<string, V>();
+    for (const key of [...new Set(keys)].sort()) {
+      const value = from.get(key);
+      if (value !== undefined) out.set(key, value);
+    }
+    return out;
+  };
+  const seen = new Map<string, number>();
+  for (const id of [...new Set(orders.map((o) => o.orderId))].sort()) {
+    const ts = next.seen.get(id);
+    if (ts !== undefined && ts !== prev.seen.get(id)) seen.set(id, ts);
+  }
+  return {
+    version: STATE_VERSION,
+    ...batch,
+    eventWatermarkTs: next.eventWatermarkTs,
+    arrivalWatermarkTs: next.arrivalWatermarkTs,
+    seen,
+    customers: pick(next.customers, orders.map((o) => o.customerId)),
+    categories: pick(next.categories, items.map((i) => i.category)),
+    productQuantities: pick(next.productQuantities, items.map((i) => i.productId)),
+  };
+}
+
 export function emptyPartitionState(): PartitionState {
   return {
     version: STATE_VERSION,
@@ -119,172 +215,6 @@ export function roundCents(usd: number): number {
 /** a + b in cents, so running sums never drift. */
 export function addCents(a: number, b: number): number {
   return (Math.round(a * 100) + Math.round(b * 100)) / 100;
-}
-
-// ---- serialization ---------------------------------------------------------------------------------
-
-/** JSON with object keys sorted at every level: the same value always gives the same text. */
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) Object.defineProperty(out, key, { value: sortKeys(v), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return value;
-}
-
-const compareKeys = <V>(a: [string, V], b: [string, V]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
-// Objects below are built with their keys in alphabetical order, so JSON.stringify writes the
-// same text for the same state without a generic (slow) key sort over a large checkpoint.
-const recentJson = (r: RecentOrder) => (r.f && r.f.length > 0 ? { f: r.f, id: r.id, pm: r.pm, ts: r.ts } : { id: r.id, pm: r.pm, ts: r.ts });
-const placeJson = (p: TrustedPlace) => ({ city: p.city, country: p.country, lat: p.lat, lon: p.lon, orderId: p.orderId, ts: p.ts });
-const customerJson = (c: CustomerState) => ({
-  firstOrderTs: c.firstOrderTs,
-  items: c.items,
-  lastOrderTs: c.lastOrderTs,
-  orders: c.orders,
-  ...(c.place ? { place: placeJson(c.place) } : {}),
-  recent: c.recent.map(recentJson),
-  spendUsd: c.spendUsd,
-});
-
-/**
- * The checkpoint as JSON text: keys in alphabetical order, maps as arrays of [key, value] sorted
- * by key (no key, however odd, can clash with an object's own properties), so identical state
- * always gives identical bytes.
- */
-export function serializeState(state: PartitionState): string {
-  return JSON.stringify({
-    arrivalWatermarkTs: state.arrivalWatermarkTs,
-    categories: [...state.categories].sort(compareKeys).map(([k, c]) => [k, { items: c.items, orders: c.orders, revenueUsd: c.revenueUsd }]),
-    customers: [...state.customers].sort(compareKeys).map(([k, c]) => [k, customerJson(c)]),
-    eventWatermarkTs: state.eventWatermarkTs,
-    productQuantities: [...state.productQuantities].sort(compareKeys).map(([id, h]) => [id, [...h].sort((a, b) => a[0] - b[0])]),
-    seen: [...state.seen].sort(compareKeys),
-    version: state.version,
-  });
-}
-
-// A hand-written reader: a checkpoint holds tens of thousands of entries, and a schema library
-// walking them costs more than the batch itself. Every field is still checked.
-class Reader {
-  constructor(
-    private readonly parent?: Reader,
-    private readonly key?: string | number,
-  ) {}
-  at(key: string | number): Reader {
-    return new Reader(this, key);
-  }
-  fail(problem: string): never {
-    const path: string[] = this.key === undefined ? [] : [String(this.key)];
-    for (let r = this.parent; r?.key !== undefined; r = r.parent) path.unshift(String(r.key));
-    throw new CorruptStateError(`${path.join('.') || '(root)'}: ${problem}`);
-  }
-  object(v: unknown): Record<string, unknown> {
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : this.fail('expected an object');
-  }
-  array(v: unknown): unknown[] {
-    return Array.isArray(v) ? v : this.fail('expected an array');
-  }
-  number(v: unknown): number {
-    return typeof v === 'number' && Number.isFinite(v) ? v : this.fail('expected a finite number');
-  }
-  count(v: unknown): number {
-    return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : this.fail('expected an integer ≥ 0');
-  }
-  string(v: unknown): string {
-    return typeof v === 'string' ? v : this.fail('expected a string');
-  }
-  nullableNumber(v: unknown): number | null {
-    return v === null ? null : this.number(v);
-  }
-  /** [key, value] pairs into a Map. */
-  entries<V>(v: unknown, value: (r: Reader, raw: unknown) => V): Map<string, V> {
-    const map = new Map<string, V>();
-    this.array(v).forEach((pair, i) => {
-      const r = this.at(i);
-      const [key, raw] = r.array(pair);
-      map.set(r.at(0).string(key), value(r.at(1), raw));
-    });
-    return map;
-  }
-}
-
-const RULE_ID_SET: ReadonlySet<string> = new Set(RULE_IDS);
-
-function readCustomer(r: Reader, raw: unknown): CustomerState {
-  const o = r.object(raw);
-  const c: CustomerState = {
-    orders: r.at('orders').count(o.orders),
-    items: r.at('items').count(o.items),
-    spendUsd: r.at('spendUsd').number(o.spendUsd),
-    firstOrderTs: r.at('firstOrderTs').number(o.firstOrderTs),
-    lastOrderTs: r.at('lastOrderTs').number(o.lastOrderTs),
-    recent: r.at('recent').array(o.recent).map((e, i) => {
-      const er = r.at('recent').at(i);
-      const x = er.object(e);
-      const entry: RecentOrder = { id: er.at('id').string(x.id), ts: er.at('ts').number(x.ts), pm: er.at('pm').string(x.pm) };
-      if (x.f !== undefined) {
-        entry.f = er.at('f').array(x.f).map((id) => (typeof id === 'string' && RULE_ID_SET.has(id) ? (id as RuleId) : er.at('f').fail(`unknown rule id ${JSON.stringify(id)}`)));
-      }
-      return entry;
-    }),
-  };
-  if (o.place !== undefined) {
-    const pr = r.at('place');
-    const p = pr.object(o.place);
-    c.place = {
-      orderId: pr.at('orderId').string(p.orderId),
-      ts: pr.at('ts').number(p.ts),
-      lat: pr.at('lat').number(p.lat),
-      lon: pr.at('lon').number(p.lon),
-      city: pr.at('city').string(p.city),
-      country: pr.at('country').string(p.country),
-    };
-  }
-  return c;
-}
-
-/** Reads a checkpoint written by serializeState; throws CorruptStateError naming the bad field. */
-export function parseState(text: string): PartitionState {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new CorruptStateError('not JSON', error);
-  }
-  const r = new Reader();
-  const o = r.object(json);
-  if (o.version !== STATE_VERSION) r.at('version').fail(`expected ${STATE_VERSION}, got ${JSON.stringify(o.version)}`);
-  return {
-    version: STATE_VERSION,
-    eventWatermarkTs: r.at('eventWatermarkTs').nullableNumber(o.eventWatermarkTs),
-    arrivalWatermarkTs: r.at('arrivalWatermarkTs').nullableNumber(o.arrivalWatermarkTs),
-    seen: r.at('seen').entries(o.seen, (vr, v) => vr.number(v)),
-    customers: r.at('customers').entries(o.customers, readCustomer),
-    categories: r.at('categories').entries(o.categories, (cr, v) => {
-      const c = cr.object(v);
-      return { orders: cr.at('orders').count(c.orders), items: cr.at('items').count(c.items), revenueUsd: cr.at('revenueUsd').number(c.revenueUsd) };
-    }),
-    productQuantities: r.at('productQuantities').entries(o.productQuantities, (hr, v) => {
-      const h = new Map<number, number>();
-      hr.array(v).forEach((pair, i) => {
-        const pr = hr.at(i);
-        const [q, n] = pr.array(pair);
-        h.set(pr.at(0).number(q), pr.at(1).count(n));
-      });
-      return h;
-    }),
-  };
 }
 
 // ---- the batch step ---------------------------------------------------------------------------------
@@ -489,7 +419,7 @@ export function stepPartition(
 
   // Forget recent orders older than the longest window (and the slack) before the event watermark.
   if (eventWatermarkTs !== null) {
-    const cutoff = eventWatermarkTs - longestWindowMs(rules) - WATERMARK_SLACK_MS;
+    const cutoff = recentCutoffTs(eventWatermarkTs, rules);
     for (const [id, c] of customers) {
       const stale = c.recent.length > MAX_RECENT_ORDERS_PER_CUSTOMER || (c.recent.length > 0 && c.recent[0]!.ts < cutoff);
       if (!stale) continue;
@@ -521,7 +451,7 @@ export function advanceState(
   const { state } = stepPartition(prev, orders, items, config.rules ?? DEFAULT_FRAUD_RULES);
   const arrivalWatermarkTs = nextWatermark(prev.arrivalWatermarkTs, orders.map((o) => o.kafkaTs));
   const seen = new Map<string, number>();
-  const cutoff = arrivalWatermarkTs === null ? -Infinity : arrivalWatermarkTs - config.dedupWindowMs;
+  const cutoff = dedupCutoffTs(arrivalWatermarkTs, config.dedupWindowMs);
   for (const [id, ts] of prev.seen) if (ts >= cutoff) seen.set(id, ts);
   for (const order of orders) {
     const first = seen.get(order.orderId);

@@ -1,17 +1,20 @@
 // One place that builds Kafka clients from the configuration.
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config.ts';
+import { createLogger, kafkaLogCreator } from '../logger.ts';
 
 export function createKafka(config: Pick<Config, 'KAFKA_BROKERS'>, clientId = 'streaming-orders'): Kafka {
   return new Kafka({
     clientId,
     brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
     logLevel: logLevel.ERROR,
+    // Into the process's log format, with the retries of a normal start demoted to debug.
+    logCreator: kafkaLogCreator(createLogger('kafka')),
     retry: { retries: 8, initialRetryTime: 200 },
   });
 }
 
-/** Header names on order messages (CONTRACT §1). */
+/** Header names on order messages (docs/contract.md §1.1). */
 export const HEADER_SCHEMA_VERSION = 'schema-version';
 
 /**

@@ -3,12 +3,12 @@
 // leaves either the old object or the new one, never half a file. Temporary files start with
 // TEMP_PREFIX and are never listed; a crash may leave one behind, and `sweepTempFiles` removes them.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LakeError } from './errors.ts';
 import { assertValidKey, assertValidPrefix } from './keys.ts';
-import type { LakeStore } from './store.ts';
+import type { LakeStore } from './lake-store.ts';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -59,6 +59,29 @@ export class FileLakeStore implements LakeStore {
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
       throw this.fail('put', key, error);
+    }
+  }
+
+  async putFile(key: string, file: string): Promise<void> {
+    const target = this.pathOf(key);
+    const temp = path.join(path.dirname(target), `${TEMP_PREFIX}${path.basename(target)}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      await mkdir(path.dirname(target), { recursive: true });
+      await copyFile(file, temp);
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw this.fail('put', key, error);
+    }
+  }
+
+  async getFile(key: string, file: string): Promise<boolean> {
+    try {
+      await copyFile(this.pathOf(key), file);
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw this.fail('get', key, error);
     }
   }
 

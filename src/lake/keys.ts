@@ -1,4 +1,4 @@
-// Deterministic object keys of the lake (DESIGN §5). Every key is a pure function of the batch
+// Deterministic object keys of the lake (docs/design.md §5). Every key is a pure function of the batch
 // (partition, start and end offset) or of the thing it names, so a retried activity overwrites the
 // same object instead of adding a second one. Keys are relative to the lake root (LAKE_URI).
 //
@@ -166,16 +166,72 @@ export function goldSnapshotKey(table: string, partition: number, endOffset: num
   return `${goldTablePath(table)}/partition=${partition}/at=${padOffset(endOffset + 1)}.parquet`;
 }
 
-/** The partition's state before `offset` (DESIGN §4): `state/partition=P/at=<offset>.json`. */
+/**
+ * A whole-state checkpoint as written before deltas existed: `state/partition=P/at=<offset>.json`.
+ * Read as the base of a partition's chain when it upgrades (docs/design.md §4).
+ */
 export function stateKey(partition: number, offset: number): string {
   checkPartition(partition);
   return `${statePrefix(partition)}at=${padOffset(offset)}.json`;
 }
 
-/** Prefix listing every checkpoint of a partition, oldest first. */
+/** Prefix listing every state object of a partition: deltas, snapshots and old checkpoints. */
 export function statePrefix(partition: number): string {
   checkPartition(partition);
   return `${STATE_PATH}/partition=${partition}/`;
+}
+
+/**
+ * What batch [from, to-1] changed in the partition's state:
+ * `state/partition=P/delta/at=<to>-from=<from>[.first].json.gz`. Keyed by `to`, the offset the
+ * next batch starts at (so the next batch finds it by prefix), and named with `from` (so a chain
+ * is walked from one listing). `.first` marks the partition's first batch: its base is empty.
+ */
+export function stateDeltaKey(partition: number, fromOffset: number, toOffset: number, first: boolean): string {
+  checkRange(fromOffset, toOffset - 1);
+  return `${stateDeltaPrefix(partition, toOffset)}from=${padOffset(fromOffset)}${first ? '.first' : ''}.json.gz`;
+}
+
+/** Prefix of the delta that leaves the state before `toOffset` (at most one object). */
+export function stateDeltaPrefix(partition: number, toOffset: number): string {
+  return `${statePrefix(partition)}delta/at=${padOffset(toOffset)}-`;
+}
+
+/**
+ * The whole state before `offset` as an SQLite file:
+ * `state/partition=P/snapshot/at=<offset>-ts=<Kafka ms>.sqlite`, named with the state's arrival
+ * watermark so retention (by Kafka time) is decided from a listing.
+ */
+export function stateSnapshotKey(partition: number, offset: number, arrivalWatermarkTs: number | null): string {
+  return `${statePrefix(partition)}snapshot/at=${padOffset(offset)}-ts=${Math.max(0, Math.floor(arrivalWatermarkTs ?? 0))}.sqlite`;
+}
+
+/**
+ * Small, overwritten hint, `control/state-holder/partition=P.json`: the task queue of the worker
+ * that holds the partition's state (docs/design.md §4). Kept out of state/: it is not derived from
+ * the stream, and a backfill must leave state/ byte for byte as the stream wrote it.
+ */
+export function stateHolderKey(partition: number): string {
+  checkPartition(partition);
+  return `control/state-holder/partition=${partition}.json`;
+}
+
+export type StateObject =
+  | { kind: 'delta'; key: string; partition: number; fromOffset: number; toOffset: number; first: boolean }
+  | { kind: 'snapshot'; key: string; partition: number; offset: number; arrivalWatermarkTs: number }
+  | { kind: 'checkpoint'; key: string; partition: number; offset: number };
+
+const STATE_DELTA_NAME = /^state\/partition=(\d+)\/delta\/at=(\d+)-from=(\d+)(\.first)?\.json\.gz$/;
+const STATE_SNAPSHOT_NAME = /^state\/partition=(\d+)\/snapshot\/at=(\d+)-ts=(\d+)\.sqlite$/;
+
+/** What a key under state/ holds; undefined for anything else (a temporary file, a foreign object). */
+export function parseStateObjectKey(key: string): StateObject | undefined {
+  const delta = STATE_DELTA_NAME.exec(key);
+  if (delta) return { kind: 'delta', key, partition: Number(delta[1]), toOffset: Number(delta[2]), fromOffset: Number(delta[3]), first: delta[4] !== undefined };
+  const snapshot = STATE_SNAPSHOT_NAME.exec(key);
+  if (snapshot) return { kind: 'snapshot', key, partition: Number(snapshot[1]), offset: Number(snapshot[2]), arrivalWatermarkTs: Number(snapshot[3]) };
+  const checkpoint = atOffsetOf(key);
+  return checkpoint ? { kind: 'checkpoint', key, ...checkpoint } : undefined;
 }
 
 /** Longest readable marker name; file systems refuse names over 255 bytes (ENAMETOOLONG). */

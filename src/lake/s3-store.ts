@@ -3,6 +3,10 @@
 // so every store opened with the same settings shares one pool.
 // Failures to reach the store (refused, reset, timed out, 5xx, throttled) become retryable
 // LakeUnavailableError naming the endpoint; requests the store refuses (403, 400) do not.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -14,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { LakeError, LakeUnavailableError } from './errors.ts';
 import { assertValidKey, assertValidPrefix } from './keys.ts';
-import type { LakeStore } from './store.ts';
+import type { LakeStore } from './lake-store.ts';
 
 export interface S3Settings {
   endpoint: string;
@@ -120,6 +124,28 @@ export class S3LakeStore implements LakeStore {
       await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: bytes, ContentType: contentType, ContentLength: bytes.byteLength }));
     } catch (error) {
       throw this.fail('put', key, error);
+    }
+  }
+
+  async putFile(key: string, file: string, contentType?: string): Promise<void> {
+    const objectKey = this.objectKey(key);
+    try {
+      const { size } = await stat(file);
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(file), ContentType: contentType, ContentLength: size }));
+    } catch (error) {
+      throw this.fail('put', key, error);
+    }
+  }
+
+  async getFile(key: string, file: string): Promise<boolean> {
+    const objectKey = this.objectKey(key);
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      await pipeline(response.Body as Readable, createWriteStream(file));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw this.fail('get', key, error);
     }
   }
 

@@ -5,21 +5,11 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { FileLakeStore } from './file-store.ts';
 import { s3Credentials } from '../secrets.ts';
+import type { LakeStore } from './lake-store.ts';
 import { S3LakeStore, type S3Settings } from './s3-store.ts';
 
-export interface LakeStore {
-  /** Human-readable location, for logs and messages (`s3://bucket/prefix` or `file:///abs/path`). */
-  readonly uri: string;
-  /** Writes the whole object; readers see either the old bytes or the new ones, never a part. */
-  put(key: string, bytes: Uint8Array, contentType?: string): Promise<void>;
-  /** The object's bytes; undefined when there is no such object. */
-  get(key: string): Promise<Uint8Array | undefined>;
-  exists(key: string): Promise<boolean>;
-  /** Every key starting with `prefix` (any string, not only a folder), in lexical order. */
-  list(prefix: string): Promise<string[]>;
-  /** Removes the object; removing a missing one is not an error. */
-  delete(key: string): Promise<void>;
-}
+// The interface has its own module so that the back ends need not import this one, which imports them.
+export type { LakeStore } from './lake-store.ts';
 
 export type LakeLocation =
   | { kind: 'file'; root: string }

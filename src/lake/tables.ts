@@ -1,4 +1,4 @@
-// One TableSpec per lake table (CONTRACT §2): column name, Parquet type and nullability, in file
+// One TableSpec per lake table (docs/contract.md §2): column name, Parquet type and nullability, in file
 // order. The specs are checked against the row types of src/domain/rows.ts at compile time: every
 // field of the row needs a column of a compatible type, a nullable field needs a nullable column,
 // and no column may name a field the row does not have. Add columns at the end, never rename.

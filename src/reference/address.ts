@@ -1,4 +1,4 @@
-// Shipping addresses on the wire are "<street>, <city>, <ISO country code>" (CONTRACT §1); older
+// Shipping addresses on the wire are "<street>, <city>, <ISO country code>" (docs/contract.md §1.2); older
 // events may hold only the street. Parsing is from the right, so a street may itself hold commas.
 
 export interface ParsedAddress {

@@ -1,4 +1,4 @@
-// The customer dimension (CONTRACT §1): ids 1..CUSTOMERS, each generated on its own from
+// The customer dimension (docs/contract.md §1.5): ids 1..CUSTOMERS, each generated on its own from
 // (seed, id), so customer 42 is the same whatever CUSTOMERS is and lookups need not build the
 // whole table. Homes are real cities from the gazetteer, weighted by population.
 import { formatAddress } from './address.ts';

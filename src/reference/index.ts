@@ -1,4 +1,4 @@
-// The reference data of CONTRACT §1 behind the ReferenceData interface: the product catalog, the
+// The reference data of docs/contract.md §1.5 behind the ReferenceData interface: the product catalog, the
 // customer dimension, the dated crypto rates and the gazetteer. Everything is offline and
 // deterministic; loading takes well under a second and a few MB.
 import type { Config } from '../config.ts';

@@ -1,4 +1,4 @@
-// The product catalog P001..P100 (CONTRACT §1): unit price 5 + 5n US dollars for Pnnn, with a name
+// The product catalog P001..P100 (docs/contract.md §1.5): unit price 5 + 5n US dollars for Pnnn, with a name
 // and one of eight categories. Generated in code from a fixed seed, so it never drifts.
 import type { Product } from './types.ts';
 import { Random } from './prng.ts';

@@ -1,4 +1,4 @@
-// The reference data the pipeline joins against (CONTRACT §1), behind one interface so that
+// The reference data the pipeline joins against (docs/contract.md §1.5), behind one interface so that
 // enrichment stays pure and tests can hand it small tables.
 
 export interface Product {

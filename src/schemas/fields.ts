@@ -48,7 +48,7 @@ export const paymentMethod = z.enum(PAYMENT_METHODS, rule(oneOf(PAYMENT_METHODS)
 export const paymentStatus = z.enum(PAYMENT_STATUSES, rule(oneOf(PAYMENT_STATUSES)));
 export const orderStatus = z.enum(ORDER_STATUSES, rule(oneOf(ORDER_STATUSES)));
 
-/** v2+: optional on the wire; readers fill "" when it is absent (CONTRACT §1). */
+/** v2+: optional on the wire; readers fill "" when it is absent (docs/contract.md §1.2). */
 export const message = z.string(rule('must be a string')).max(limits.MESSAGE_MAX_CHARS, atMostChars(limits.MESSAGE_MAX_CHARS)).default('');
 
 /** Orders from before 1970 or after 2099 are typos or attacks; their dates would also break the date-keyed lake. */

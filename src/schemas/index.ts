@@ -1,4 +1,4 @@
-// The order event contract (CONTRACT §1): versioned zod schemas, upcasters and the registry.
+// The order event contract (docs/contract.md §1): versioned zod schemas, upcasters and the registry.
 export { OrderV1Schema, type OrderV1 } from './v1.ts';
 export { OrderV2Schema, type OrderV2 } from './v2.ts';
 export { OrderV3Schema, OrderV3Fields, type OrderV3 } from './v3.ts';

@@ -1,5 +1,5 @@
 // The registry: picks an event's version from the `schema-version` header or, without it, from its
-// shape (CONTRACT §1), validates it against that version's schema and upcasts it to the canonical
+// shape (docs/contract.md §1.1), validates it against that version's schema and upcasts it to the canonical
 // Order. It never throws for bad input: a rejected event comes back with a reason naming the field
 // and the rule, ready for the quarantine.
 import type { z } from 'zod';

@@ -1,4 +1,4 @@
-// The pure order generator: a seeded, deterministic stream of CONTRACT §1 messages with labelled
+// The pure order generator: a seeded, deterministic stream of docs/contract.md §1 messages with labelled
 // anomalies. No I/O: the Kafka shell (simulate.ts) only ships what this produces. The thresholds
 // and margins below are what keep the truth file crisp; docs/truth-file.md explains each.
 import { haversineKm } from '../domain/geo.ts';
@@ -595,7 +595,7 @@ export class OrderSimulator {
       shipCountry = plan.ship.city.country;
       shipKm = Math.round(haversineKm({ lat: customer.homeLat, lon: customer.homeLon }, plan.ship.city) * 10) / 10;
     } else if (version === 1 && plan.patternId === null && w.chance(0.4)) {
-      // Older events may hold only the street (CONTRACT §1).
+      // Older events may hold only the street (docs/contract.md §1.2).
       shippingAddress = parseShippingAddress(customer.homeAddress).street;
       shipCity = shipCountry = shipKm = null;
     } else {

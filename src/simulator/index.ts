@@ -1,4 +1,4 @@
-// The order simulator: a pure, seeded generator of CONTRACT §1 events with labelled anomalies,
+// The order simulator: a pure, seeded generator of docs/contract.md §1 events with labelled anomalies,
 // and a thin shell that ships them to Kafka and writes the truth file.
 export { OrderSimulator, DEFAULT_START, DEFAULT_VERSION_MIX, type GeneratorOptions, type GeneratorStats } from './generator.ts';
 export { simulate, formatSummary, DEFAULT_COUNT, type SimulateOptions, type SimulateDeps, type SimulationSummary } from './simulate.ts';

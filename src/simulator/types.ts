@@ -8,7 +8,7 @@ export type FraudType = (typeof FRAUD_TYPES)[number];
 export type DefectType = (typeof DEFECT_TYPES)[number];
 export type AnomalyType = (typeof ANOMALY_TYPES)[number];
 
-/** Defects whose event is still valid under CONTRACT §1 (the data-quality checks count them). */
+/** Defects whose event is still valid under docs/contract.md §1 (the data-quality checks count them). */
 export const VALID_DEFECTS: ReadonlySet<DefectType> = new Set(['duplicate-order', 'unknown-product', 'future-date']);
 
 export const isFraudType = (t: string): t is FraudType => (FRAUD_TYPES as readonly string[]).includes(t);

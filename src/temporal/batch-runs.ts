@@ -4,14 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Config } from '../config.ts';
-import { batchRunUrl } from '../dashboard/links.ts';
 import type { BatchResult } from '../workflows/types.ts';
+import { batchQuery, UNFINISHED_STATUS_NAMES, type BatchState } from './batch-queries.ts';
 import { SA } from './search-attributes.ts';
+import { workflowRunUrl } from './web-ui.ts';
 
-export type BatchState = 'failed' | 'running' | 'blocked';
+export type { BatchState } from './batch-queries.ts';
 
 export interface BatchFilter {
-  state?: BatchState;
+  state?: Exclude<BatchState, 'completed'>;
   /** Runs started at or after this instant. */
   since?: Date;
   partition?: number;
@@ -34,20 +35,9 @@ export interface BatchRun {
   url: string;
 }
 
-/** Statuses a run can end in that leave its partition held back until it is replayed. */
-const NOT_COMPLETED = ['Failed', 'TimedOut', 'Terminated', 'Canceled'];
-/** The same statuses as the SDK names them. */
-const HELD_BACK = new Set(['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELLED']);
-
-/** The visibility query for a topic's batch runs; `Partition` is an SQL keyword, hence the back quotes. */
+/** The visibility query for a topic's batch runs (written in batch-queries.ts). */
 export function batchListQuery(topic: string, filter: BatchFilter = {}): string {
-  const clauses = [`WorkflowType = "processOrderBatch"`, `WorkflowId STARTS_WITH "${topic}-"`];
-  if (filter.state === 'failed') clauses.push(`(${NOT_COMPLETED.map((s) => `ExecutionStatus = "${s}"`).join(' OR ')})`);
-  if (filter.state === 'running') clauses.push('ExecutionStatus = "Running"');
-  if (filter.state === 'blocked') clauses.push('ExecutionStatus = "Running"', `${SA.BlockedBy.name} IS NOT NULL`);
-  if (filter.since) clauses.push(`StartTime >= "${filter.since.toISOString()}"`);
-  if (filter.partition !== undefined) clauses.push(`\`${SA.Partition.name}\` = ${filter.partition}`);
-  return clauses.join(' AND ');
+  return batchQuery({ topic, ...filter });
 }
 
 export class BatchRuns {
@@ -124,7 +114,7 @@ export class BatchRuns {
       blockedBy: attributes.get(SA.BlockedBy) || undefined,
       startTime: info.startTime.toISOString(),
       closeTime: info.closeTime?.toISOString(),
-      url: batchRunUrl(this.config.TEMPORAL_UI_URL, this.config.TEMPORAL_NAMESPACE, info.workflowId),
+      url: workflowRunUrl(this.config.TEMPORAL_UI_URL, this.config.TEMPORAL_NAMESPACE, info.workflowId),
     };
   }
 }
@@ -138,7 +128,7 @@ export async function currentRuns<T extends Pick<WorkflowExecutionInfo, 'workflo
   const seen = new Map<string, number>();
   for (const info of infos) seen.set(info.workflowId, (seen.get(info.workflowId) ?? 0) + 1);
   const current = new Map<string, string>();
-  const toCheck = [...new Set(infos.filter((i) => (seen.get(i.workflowId) ?? 0) > 1 || HELD_BACK.has(i.status.name)).map((i) => i.workflowId))];
+  const toCheck = [...new Set(infos.filter((i) => (seen.get(i.workflowId) ?? 0) > 1 || UNFINISHED_STATUS_NAMES.has(i.status.name)).map((i) => i.workflowId))];
   await Promise.all(toCheck.map(async (id) => current.set(id, (await client.workflow.getHandle(id).describe()).runId)));
   return infos.filter((info) => !current.has(info.workflowId) || current.get(info.workflowId) === info.runId);
 }

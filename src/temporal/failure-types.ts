@@ -10,6 +10,8 @@ export const DETERMINISTIC_FAILURE_TYPES = [
   'LakeError',
   'CorruptLakeObjectError',
   'CorruptStateError',
+  'CorruptState',
+  'CorruptState',
   'NonFiniteNumberError',
   'TypeError',
   'RangeError',

@@ -1,8 +1,10 @@
 // The Temporal worker: batch workflows and their activities on one task queue.
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import type { Config } from '../config.ts';
-import { createActivities } from '../activities/index.ts';
+import { createActivities, openPartitionStates } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
 import type { Logger } from '../logger.ts';
 import { whenReachable } from '../startup.ts';
@@ -12,12 +14,28 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 
 let runtimeInstalled = false;
 /** The SDK's own metrics (task latencies, slots, polls) on their own Prometheus port. */
-function installRuntime(config: Config): void {
+function installRuntime(config: Config, log: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
+    // The SDK's log lines in the process's own format (src/logger.ts) instead of its console lines.
+    logger: new DefaultLogger('INFO', (entry: LogEntry) => sdkLog(log, entry)),
+    // No signal handlers of the SDK's own: the process's one shutdown path (src/cli/lifecycle.ts)
+    // calls stop(); with both, one Ctrl-C shut the worker down twice and the second threw.
+    shutdownSignals: [],
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.WORKER_SDK_METRICS_PORT}` } } },
   });
+}
+
+/** How long a stopping worker lets in-flight activities finish before handing them back. */
+const SHUTDOWN_GRACE = '10s';
+
+function sdkLog(log: Logger, { level, message, meta }: LogEntry): void {
+  const fields = { ...meta, sdk: true };
+  if (level === 'ERROR') log.error(fields, message);
+  else if (level === 'WARN') log.warn(fields, message);
+  else if (level === 'INFO') log.info(fields, message);
+  else log.debug(fields, message);
 }
 
 export interface RunningWorker {
@@ -28,28 +46,50 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
-  installRuntime(config);
+  installRuntime(config, log);
   const deps = await connectActivityDeps(config, log);
   const connection = await whenReachable('Temporal', () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
   const bundle = await workflowBundle(WORKFLOWS_PATH, (line) => log.info(line));
+  // This worker's own queue: batches send the stages of the partitions whose state it holds there
+  // (Temporal's worker-specific task queues, docs/design.md §4).
+  deps.stateTaskQueue = `${config.TEMPORAL_TASK_QUEUE}/state/${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const states = openPartitionStates(deps);
+  const activities = createActivities(deps, states);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: bundle,
-    activities: createActivities(deps),
+    activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    // On stop, running activities get this long to finish; after it they are cancelled and their
+    // attempt is handed back to Temporal, which retries it on another worker (activities are
+    // idempotent, so a half-done attempt only costs time).
+    shutdownGraceTime: SHUTDOWN_GRACE,
   });
-  const done = worker.run().finally(async () => {
-    await connection.close();
-    await deps.close();
+  const stateWorker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.stateTaskQueue,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    shutdownGraceTime: SHUTDOWN_GRACE,
   });
+  const done = Promise.all([worker.run(), stateWorker.run()])
+    .then(() => undefined)
+    .finally(async () => {
+      states.close();
+      await connection.close();
+      await deps.close();
+    });
   return {
     worker,
     done,
     async stop() {
-      worker.shutdown();
+      // Idempotent: a second stop (or one after the worker failed by itself) only waits.
+      if (stateWorker.getState() === 'RUNNING') stateWorker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
   };

@@ -1,4 +1,4 @@
-// Backfill (DESIGN §7): re-derives silver and gold for a range of batch dates with the same stage
+// Backfill (docs/design.md §7): re-derives silver and gold for a range of batch dates with the same stage
 // code as the stream. A parent fans out one child per (date, partition); the dates of a partition
 // run in order, because each batch starts from the checkpoint the batch before it wrote. Every
 // write lands on the key the stream used, so running a backfill twice changes nothing; alerts are
@@ -79,9 +79,11 @@ export async function backfillPartitionDay(input: BackfillDayInput): Promise<{ b
   const { batches, more } = await quick.listBackfillBatches(input);
   if (input.source === 'kafka') await stages.refetchRawBatches({ topic: input.topic, partition: input.partition, batches });
   const parent = getExternalWorkflowHandle(input.parentId);
+  // One worker derives the whole chunk, so its batches walk one state store forward.
+  let stateQueue: string | undefined;
 
   for (const batch of batches) {
-    const ref = { topic: input.topic, partition: input.partition, startOffset: batch.startOffset, endOffset: batch.endOffset, batchId: batchWorkflowId(input.topic, input.partition, batch.startOffset) };
+    const ref = { topic: input.topic, partition: input.partition, startOffset: batch.startOffset, endOffset: batch.endOffset, batchId: batchWorkflowId(input.topic, input.partition, batch.startOffset), firstBatch: batch.firstBatch };
     const status = await quick.checkpointStatus({ ...ref, firstBatch: batch.firstBatch });
     if (!status.ready) {
       throw ApplicationFailure.nonRetryable(
@@ -89,7 +91,8 @@ export async function backfillPartitionDay(input: BackfillDayInput): Promise<{ b
         'BackfillGap',
       );
     }
-    const derived = await deriveBatch(ref, batch.rawKey, input.date, { copyToDlq: false });
+    const derived = await deriveBatch(ref, batch.rawKey, input.date, { copyToDlq: false, stateQueue });
+    stateQueue = derived.checkpoint?.stateQueue;
     done.batches++;
     done.orders += derived.enrich.orderCount;
     await parent.signal(backfillBatchDone, { orders: derived.enrich.orderCount });

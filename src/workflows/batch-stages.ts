@@ -1,10 +1,11 @@
-// Deriving one batch (DESIGN §2 steps 2–5): raw → bronze → silver → gold, fraud, quality → the
+// Deriving one batch (docs/design.md §2 steps 2–5): raw → bronze → silver → gold, fraud, quality → the
 // partition's next checkpoint. Shared by the streaming batch workflow and the backfill, so a
 // backfilled batch is derived by exactly the code that derived it the first time.
-import { proxyActivities } from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import { ActivityFailure, log, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { DETERMINISTIC_FAILURE_TYPES } from '../temporal/failure-types.ts';
-import type { BatchRef, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from './types.ts';
+import type { BatchRef, CheckpointResult, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from './types.ts';
 
 /**
  * Attempts per activity: 200 ms doubling to 10 s, so 60 attempts span about 9 minutes — room for
@@ -28,11 +29,29 @@ const RETRY = {
  * it runs (the activity boundary does it), so the heartbeat timeout detects a dead worker in 30 s
  * without cutting short a long, live attempt.
  */
-export const stages = proxyActivities<Activities>({
+const STAGE_OPTIONS = {
   startToCloseTimeout: '2m',
   heartbeatTimeout: '30s',
   retry: RETRY,
-});
+} as const;
+
+/** The stages, on the shared task queue. */
+export const stages = proxyActivities<Activities>(STAGE_OPTIONS);
+
+/** A state snapshot: the whole partition state, rebuilt and uploaded (minutes at tens of millions of ids). */
+export const snapshots = proxyActivities<Activities>({ ...STAGE_OPTIONS, startToCloseTimeout: '30m' });
+
+/**
+ * Patch id: a batch's stages run on the worker that holds its partition's state (that worker's own
+ * task queue, docs/design.md §4), stages get the first-batch flag, and the checkpoint returns what
+ * it wrote. Histories from before ran every stage on the shared queue.
+ */
+export const STATE_AFFINITY_PATCH = 'state-affinity';
+
+/** How long a stage waits for the state holder's worker to pick it up before any worker takes it (and rebuilds the state). */
+const STATE_HOLDER_PICKUP_TIMEOUT = '10s';
+
+type StageActivities = typeof stages;
 
 /** Look-ups: checkpoint checks, listings. */
 export const quick = proxyActivities<Activities>({
@@ -48,21 +67,63 @@ export interface DerivedBatch {
   quality: QualityResult;
 }
 
-/** Runs the stages of a batch whose checkpoint at its start offset exists. Writes its next checkpoint. */
-export async function deriveBatch(ref: BatchRef, rawKey: string, batchDate: string, options: { copyToDlq: boolean }): Promise<DerivedBatch> {
+/**
+ * Runs the stages of a batch whose state before its start offset exists, and writes the delta
+ * after it. `stateQueue`: the worker that holds the partition's state (from the predecessor), else
+ * the worker that picks up the first look-up becomes its holder.
+ */
+export async function deriveBatch(
+  ref: BatchRef,
+  rawKey: string,
+  batchDate: string,
+  options: { copyToDlq: boolean; stateQueue?: string },
+): Promise<DerivedBatch & { checkpoint?: CheckpointResult }> {
+  if (!patched(STATE_AFFINITY_PATCH)) return deriveOnSharedQueue(ref, rawKey, batchDate, options);
+
+  let queue = options.stateQueue ?? (await quick.stateTaskQueue());
+  // On the holder's queue while it answers; a holder that is gone (its queue not polled) hands over to any worker.
+  const onHolder = async <T>(call: (activities: StageActivities) => Promise<T>): Promise<T> => {
+    if (queue !== undefined) {
+      try {
+        return await call(proxyActivities<Activities>({ ...STAGE_OPTIONS, taskQueue: queue, scheduleToStartTimeout: STATE_HOLDER_PICKUP_TIMEOUT }));
+      } catch (error) {
+        if (!isPickupTimeout(error)) throw error;
+        log.warn('the worker holding the partition state did not pick up the stage: any worker takes over', { batchId: ref.batchId, stateQueue: queue });
+        queue = undefined;
+      }
+    }
+    return call(stages);
+  };
+
+  const ingest = await onHolder((a) => a.ingestBatch({ ...ref, rawKey, copyToDlq: options.copyToDlq }));
+  const enrich = await onHolder((a) => a.enrichBatch({ ...ref, bronzeKeys: ingest.bronzeKeys }));
+  // Gold, fraud and quality read the same inputs and write disjoint keys: run them together.
+  const silver = { ...ref, silverKeys: enrich.silverKeys, itemKeys: enrich.itemKeys, batchDate };
+  const [gold, fraud, quality] = await Promise.all([
+    onHolder((a) => a.aggregateBatch(silver)),
+    onHolder((a) => a.detectFraud(silver)),
+    onHolder((a) => a.checkBatchQuality({ ...silver, bronzeKeys: ingest.bronzeKeys, quarantineKey: ingest.quarantineKey })),
+  ]);
+  const checkpoint = await onHolder((a) => a.writeCheckpoint(silver));
+  return { ingest, enrich, gold, fraud, quality, checkpoint };
+}
+
+/** The stages as histories from before the state-affinity patch ran them. */
+async function deriveOnSharedQueue(ref: BatchRef, rawKey: string, batchDate: string, options: { copyToDlq: boolean }): Promise<DerivedBatch> {
   const ingest = await stages.ingestBatch({ ...ref, rawKey, copyToDlq: options.copyToDlq });
   const enrich = await stages.enrichBatch({ ...ref, bronzeKeys: ingest.bronzeKeys });
-
-  // Gold, fraud and quality read the same inputs and write disjoint keys: run them together.
   const silver = { ...ref, silverKeys: enrich.silverKeys, itemKeys: enrich.itemKeys, batchDate };
   const [gold, fraud, quality] = await Promise.all([
     stages.aggregateBatch(silver),
     stages.detectFraud(silver),
     stages.checkBatchQuality({ ...silver, bronzeKeys: ingest.bronzeKeys, quarantineKey: ingest.quarantineKey }),
   ]);
-
   await stages.writeCheckpoint(silver);
   return { ingest, enrich, gold, fraud, quality };
+}
+
+function isPickupTimeout(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
 }
 
 /** Every lake object a derived batch wrote (the memo of its run). */

@@ -1,3 +1,4 @@
 // The worker's workflowsPath: every workflow the worker serves.
 export { processOrderBatch } from './process-order-batch.ts';
 export { backfillOrders, backfillPartitionDay } from './backfill.ts';
+export { snapshotPartitionState } from './snapshot-partition-state.ts';

@@ -1,4 +1,4 @@
-// One workflow per batch (DESIGN §2). Deterministic: all I/O is in activities, and every
+// One workflow per batch (docs/design.md §2). Deterministic: all I/O is in activities, and every
 // activity writes under keys derived from the batch, so retries and re-runs are harmless.
 import {
   condition,
@@ -6,22 +6,28 @@ import {
   getExternalWorkflowHandle,
   log,
   setCurrentDetails,
+  ParentClosePolicy,
   patched,
   setHandler,
+  startChild,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { SA } from '../temporal/search-attributes.ts';
 import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
+import { snapshotPartitionState } from './snapshot-partition-state.ts';
 import {
   batchWorkflowId,
   CHECKPOINT_READY_SIGNAL,
+  stateSnapshotWorkflowId,
   type BatchInput,
   type BatchRef,
   type BatchResult,
+  type CheckpointReadyInfo,
 } from './types.ts';
 
-export const checkpointReady = defineSignal(CHECKPOINT_READY_SIGNAL);
+export const checkpointReady = defineSignal<[CheckpointReadyInfo?]>(CHECKPOINT_READY_SIGNAL);
 
 /**
  * Patch id: the predecessor signals only after its checkpoint is written, so a signal is proof
@@ -35,20 +41,26 @@ const RECHECK_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000];
 
 export async function processOrderBatch(input: BatchInput): Promise<BatchResult> {
   const batchId = batchWorkflowId(input.topic, input.partition, input.startOffset);
-  const ref: BatchRef = { topic: input.topic, partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, batchId };
+  const ref: BatchRef = { topic: input.topic, partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, batchId, firstBatch: input.firstBatch };
   let predecessorDone = false;
-  setHandler(checkpointReady, () => {
+  // The worker that holds the partition's state: the predecessor says so in its signal, or the checkpoint look-up finds its hint.
+  let stateQueue: string | undefined;
+  setHandler(checkpointReady, (info?: CheckpointReadyInfo) => {
     predecessorDone = true;
+    stateQueue = info?.stateQueue ?? stateQueue;
   });
 
-  // 1. Wait for the partition's state before this batch (DESIGN §4).
+  // 1. Wait for the partition's state before this batch (docs/design.md §4).
   let blocked = false;
   for (let attempt = 0; ; attempt++) {
     predecessorDone = false;
     // Say who holds us back once we have waited a while (not on every short wait for a busy predecessor).
     const report = attempt === 4 || (attempt > 4 && attempt % 10 === 0);
     const status = await quick.checkpointStatus({ ...ref, firstBatch: input.firstBatch, findBlocker: report });
-    if (status.ready) break;
+    if (status.ready) {
+      stateQueue = status.stateQueue ?? stateQueue;
+      break;
+    }
     if (report) {
       if (status.blockedBy && !blocked) {
         upsertSearchAttributes([{ key: SA.BlockedBy, value: status.blockedBy }]);
@@ -65,7 +77,7 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   setCurrentDetails('Deriving bronze, silver and gold');
 
   // 2–5. raw → bronze → silver → gold, fraud, quality → the checkpoint after this batch.
-  const derived = await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true });
+  const derived = await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true, stateQueue });
   const { ingest, enrich, fraud, quality } = derived;
   upsertSearchAttributes([
     { key: SA.OrderCount, value: enrich.orderCount },
@@ -74,7 +86,9 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   ]);
 
   // The next batch may start as soon as the state after this one exists.
-  await wakeSuccessor(batchWorkflowId(input.topic, input.partition, input.endOffset + 1));
+  await wakeSuccessor(batchWorkflowId(input.topic, input.partition, input.endOffset + 1), { stateQueue: derived.checkpoint?.stateQueue });
+  // Every so many deltas, a snapshot of the partition's state, in its own workflow: off this path.
+  if (derived.checkpoint?.snapshotDue) await startStateSnapshot(input.topic, input.partition, input.endOffset + 1);
 
   // 6. Alerts last: a mail is the one effect that cannot be taken back.
   const alerts =
@@ -100,10 +114,24 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   };
 }
 
-/** Tells the batch that starts right after this one that its checkpoint exists, if it is running. */
-async function wakeSuccessor(successorId: string): Promise<void> {
+/** Starts the snapshot of the partition's state before `offset`, and leaves it running when this batch ends. */
+async function startStateSnapshot(topic: string, partition: number, offset: number): Promise<void> {
   try {
-    await getExternalWorkflowHandle(successorId).signal(checkpointReady);
+    await startChild(snapshotPartitionState, {
+      workflowId: stateSnapshotWorkflowId(topic, partition, offset),
+      args: [{ topic, partition, offset }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (error) {
+    // A re-run batch finds its snapshot already started: that one will do.
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
+/** Tells the batch that starts right after this one that its checkpoint exists (and who holds the state), if it is running. */
+async function wakeSuccessor(successorId: string, info: CheckpointReadyInfo): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(successorId).signal(checkpointReady, info);
   } catch {
     // Not started yet (it will find the checkpoint on its own) or already finished: nothing to do.
   }

@@ -22,13 +22,48 @@ export interface BatchRef {
   startOffset: number;
   endOffset: number;
   batchId: string;
+  /** The partition's first batch: its state before starts empty (absent in histories from before: false). */
+  firstBatch?: boolean;
 }
 
 export interface CheckpointStatus {
   ready: boolean;
   /** Workflow id of the batch that ends just before this one, when it is known. */
   blockedBy?: string;
+  /** The task queue of the worker that last moved the partition's state (a hint: it holds the state hot). */
+  stateQueue?: string;
 }
+
+/** What writing a batch's state delta did. */
+export interface CheckpointResult {
+  deltaBytes: number;
+  /** Enough deltas since the last snapshot: the batch starts a snapshot of the partition's state. */
+  snapshotDue: boolean;
+  /** The task queue of the worker holding the partition's state now. */
+  stateQueue?: string;
+}
+
+/** Input of the state snapshot workflow: the partition's state before `offset`. */
+export interface StateSnapshotInput {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface StateSnapshotResult {
+  key: string;
+  bytes: number;
+  ids: number;
+  customers: number;
+  deletedObjects: number;
+}
+
+/** Payload of the checkpoint-ready signal (absent in signals from before: just a wake-up). */
+export interface CheckpointReadyInfo {
+  stateQueue?: string;
+}
+
+export const stateSnapshotWorkflowId = (topic: string, partition: number, offset: number): string => `state-snapshot-${topic}-${partition}-${offset}`;
 
 export interface IngestResult {
   validCount: number;
@@ -91,7 +126,7 @@ export function parseBatchWorkflowId(id: string): { topic: string; partition: nu
 /** Signal a batch sends its successor once the successor's checkpoint exists. */
 export const CHECKPOINT_READY_SIGNAL = 'checkpointReady';
 
-// ── Backfill: re-derive silver and gold for a range of batch dates (DESIGN §7) ──
+// ── Backfill: re-derive silver and gold for a range of batch dates (docs/design.md §7) ──
 
 /** Where a backfill reads the records: the raw zone, or Kafka again (rewriting the raw objects). */
 export type BackfillSource = 'raw' | 'kafka';

@@ -1,13 +1,13 @@
-// A failure no retry can cure fails its batch at once, on the real stack: a checkpoint overwritten
-// with garbage makes the next batch's ingest throw CorruptStateError, which the activity boundary
-// turns into a non-retryable failure. The batch fails after one attempt (not after minutes of
+// A failure no retry can cure fails its batch at once, on the real stack: the state delta of the
+// first batch overwritten with garbage, and a fresh worker (whose local state store starts empty,
+// so it reads the lake), make the next batch fail as CorruptState, not retryable. The batch fails after one attempt (not after minutes of
 // retries, not never), `orders batches list --failed` and `batches show` name it, and once the
 // checkpoint is repaired `orders replay --wait` completes it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Partitioners } from 'kafkajs';
 import { createKafka } from '../../src/kafka/client.ts';
-import { stateKey } from '../../src/lake/keys.ts';
+import { stateDeltaKey } from '../../src/lake/keys.ts';
 import { openLake, type LakeStore } from '../../src/lake/store.ts';
 import type { BatchRun } from '../../src/temporal/batch-runs.ts';
 import { ordersJson } from '../helpers/cli.ts';
@@ -38,6 +38,7 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
   let goodState: Uint8Array;
   let failedId = '';
   const second = `second-${pipeline.name}`;
+  const DELTA = stateDeltaKey(0, 0, 1, true);
 
   const send = async (value: string): Promise<void> => {
     const producer = createKafka(pipeline.config).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
@@ -51,10 +52,12 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
     lake = openLake(pipeline.config);
     await send(order(`first-${pipeline.name}`));
     await pipeline.waitUntilDrained(120_000);
-    // The state after the first batch [0, 0], which the next batch reads: corrupt it.
-    goodState = (await lake.get(stateKey(0, 1)))!;
-    assert.ok(goodState, 'the first batch wrote its checkpoint');
-    await lake.put(stateKey(0, 1), new TextEncoder().encode('{"version": "not a checkpoint"'), 'application/json');
+    // The state delta of the first batch [0, 0], which the next batch reads: corrupt it, and start a
+    // fresh worker, which must read it from the lake.
+    goodState = (await lake.get(DELTA))!;
+    assert.ok(goodState, 'the first batch wrote its state delta');
+    await lake.put(DELTA, new TextEncoder().encode('not a state delta'), 'application/gzip');
+    await pipeline.replaceWorkers({});
     await send(order(second));
   });
 
@@ -62,7 +65,7 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
     await pipeline.stop();
   });
 
-  it('fails the batch after one attempt, typed CorruptStateError, listed by `orders batches list --failed`', async () => {
+  it('fails the batch after one attempt, typed CorruptState, listed by `orders batches list --failed`', async () => {
     const sentAt = Date.now();
     const failed = await waitFor(
       'the batch after the corrupt checkpoint to fail',
@@ -84,13 +87,13 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
     const history = await (await pipeline.client()).workflow.getHandle(failedId).fetchHistory();
     const events = history.events!;
     const activityFailures = events.filter((e) => e.activityTaskFailedEventAttributes).map((e) => e.activityTaskFailedEventAttributes!);
-    assert.deepEqual(activityFailures.map((f) => [f.failure?.applicationFailureInfo?.type, f.failure?.applicationFailureInfo?.nonRetryable]), [['CorruptStateError', true]]);
+    assert.deepEqual(activityFailures.map((f) => [f.failure?.applicationFailureInfo?.type, f.failure?.applicationFailureInfo?.nonRetryable]), [['CorruptState', true]]);
     const startedOfFailed = events.find((e) => String(e.eventId) === String(activityFailures[0]!.startedEventId))!;
     assert.equal(startedOfFailed.activityTaskStartedEventAttributes!.attempt, 1, 'failed on its first attempt, not retried');
   });
 
   it('completes the batch on `orders replay --wait` once the checkpoint is repaired', async () => {
-    await lake.put(stateKey(0, 1), goodState, 'application/json');
+    await lake.put(DELTA, goodState, 'application/gzip');
     const replayed = await ordersJson<{ workflowId: string; replayed: boolean; outcome?: string }[]>(['replay', failedId, '--wait'], pipeline.env);
     assert.deepEqual(replayed.map((r) => [r.workflowId, r.replayed, r.outcome]), [[failedId, true, 'COMPLETED']]);
     const rows = await queryLake(pipeline.config, `SELECT orderId FROM {silver/orders} WHERE orderId = '${second}'`);

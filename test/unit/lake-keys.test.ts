@@ -25,7 +25,7 @@ import {
 const z = (n: number): string => String(n).padStart(20, '0');
 
 void describe('lake keys', () => {
-  void it('lays out every zone as DESIGN §5 says, with offsets padded to 20 digits', () => {
+  void it('lays out every zone as docs/design.md §5 says, with offsets padded to 20 digits', () => {
     assert.equal(OFFSET_DIGITS, 20);
     assert.equal(rawKey('2026-11-25', 3, 1200, 1699), `raw/orders/batch_date=2026-11-25/partition=3/${z(1200)}-${z(1699)}.jsonl.gz`);
     assert.equal(bronzeKey('2025-03-01', 3, 1200, 1699), `bronze/orders/order_date=2025-03-01/part-3-${z(1200)}-${z(1699)}.parquet`);

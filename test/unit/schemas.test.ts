@@ -179,7 +179,7 @@ describe('forward compatibility: older readers read newer events', () => {
   });
 
   test('a reader built for v2 reads every v3 field it knows and ignores dateOrder and unknown fields; only orderDate’s new format differs', () => {
-    // v3 reformatted orderDate (DESIGN §6); the schema-version header and the v2→v3 upcaster
+    // v3 reformatted orderDate (docs/design.md §6); the schema-version header and the v2→v3 upcaster
     // bridge that one change. Everything else a v2 reader knows reads unchanged.
     for (const [name, fixture] of fixtures(3)) {
       const parsed = OrderV2Schema.safeParse(fixture.value);

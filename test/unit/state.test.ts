@@ -6,11 +6,10 @@ import {
   CorruptStateError,
   emptyPartitionState,
   nextWatermark,
-  parseState,
-  serializeState,
   WATERMARK_SLACK_MS,
   type PartitionState,
 } from '../../src/domain/state.ts';
+import { parseState, serializeState } from '../../src/domain/state-codec.ts';
 import { HOUR_MS, itemOf, linesOf, MINUTE_MS, shippedTo, silverOrder, PLACES, T0 } from './domain-fixtures.ts';
 
 const DAY_MS = 24 * HOUR_MS;

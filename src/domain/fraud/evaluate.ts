@@ -1,7 +1,8 @@
 // Fraud alerts for one batch: the rule hits of the batch step, one alert per flagged customer.
 import { createHash } from 'node:crypto';
 import type { FraudAlertRow, SilverItemRow, SilverOrderRow } from '../rows.ts';
-import { byRuleOrder, stableStringify, stepPartition, type PartitionState, type RuleHit } from '../state.ts';
+import { stableStringify } from '../state-codec.ts';
+import { byRuleOrder, stepPartition, type PartitionState, type RuleHit } from '../state.ts';
 import type { Evidence } from './detectors.ts';
 import { SEVERITIES, SEVERITY_WEIGHT, type FraudRule, type RuleId, type Severity } from './rules.ts';
 

@@ -1,0 +1,146 @@
+// `npm run record-histories`: runs the workflows of the current code on the time-skipping test
+// server with stub activities, one scenario per path through them, and saves each run's event
+// history under test/fixtures/histories/. test/unit/workflow-replay.test.ts replays them all
+// against the workflow code of the day, so a change that would break runs already in flight
+// (an added, removed or reordered command without `patched()`) fails the unit tests.
+//
+// Existing fixtures are never overwritten: they stand for runs of older code that may still be in
+// flight somewhere. A scenario whose file exists is skipped; record a new path under a new name.
+// `--force` rewrites them all, which is only right when no run of the old code can be in flight.
+import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { historyToFixture } from './helpers/history-fixtures.ts';
+import type { BackfillBatch, BackfillDayInput, BackfillInput } from '../src/workflows/types.ts';
+import { backfillWorkflowId, CHECKPOINT_READY_SIGNAL } from '../src/workflows/types.ts';
+import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue, type StubActivities } from './helpers/workflow-env.ts';
+
+import { HISTORIES_DIR } from './helpers/history-fixtures.ts';
+
+interface Scenario {
+  name: string;
+  why: string;
+  activities: () => StubActivities;
+  /** Runs the workflow(s) and returns every handle whose history is worth keeping. */
+  run(env: TestWorkflowEnvironment, taskQueue: string, calls: Calls): Promise<WorkflowHandle[]>;
+}
+
+/** Resolves when a stub has been called, so a scenario can act at the moment a workflow waits. */
+class Calls {
+  private readonly waiters = new Map<string, () => void>();
+  called(name: string): void {
+    this.waiters.get(name)?.();
+  }
+  next(name: string): Promise<void> {
+    return new Promise((resolve) => this.waiters.set(name, resolve));
+  }
+}
+
+const scenarios = (calls: Calls): Scenario[] => [
+  {
+    name: 'batch-first-of-partition',
+    why: 'the first batch of a partition: no wait, every stage, fraud alerts mailed',
+    activities: () => stubActivities(),
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(0, 0, 99), taskQueue));
+      await handle.result();
+      return [handle];
+    },
+  },
+  {
+    name: 'batch-woken-by-predecessor-signal',
+    why: 'the checkpoint is missing at first; the predecessor signals and the batch trusts the signal (patched)',
+    activities: () =>
+      stubActivities({
+        checkpointStatus: async () => {
+          calls.called('checkpointStatus');
+          return { ready: false };
+        },
+        detectFraud: async (ref) => ({ alertIds: [], keys: [`gold/fraud_alerts/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`] }),
+      }),
+    async run(env, taskQueue) {
+      const asked = calls.next('checkpointStatus');
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(1, 100, 199), taskQueue));
+      await asked;
+      await handle.signal(CHECKPOINT_READY_SIGNAL);
+      await handle.result();
+      return [handle];
+    },
+  },
+  {
+    name: 'batch-blocked-then-released',
+    why: 'no signal comes: timers re-check, the batch names its blocker in BlockedBy, then clears it',
+    activities: () => {
+      let asked = 0;
+      return stubActivities({
+        checkpointStatus: async (ref) => (++asked > 6 ? { ready: true } : { ready: false, blockedBy: ref.findBlocker ? `${ref.topic}-${ref.partition}-0` : undefined }),
+      });
+    },
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(2, 100, 199), taskQueue));
+      await handle.result();
+      return [handle];
+    },
+  },
+  {
+    name: 'backfill-two-partitions',
+    why: 'a backfill fanning out one child per (date, partition), with progress signals to the parent',
+    activities: () =>
+      stubActivities({
+        planBackfill: async (input: BackfillInput) => [
+          { date: input.from, partition: 0, batches: 2 },
+          { date: input.to, partition: 0, batches: 1 },
+          { date: input.from, partition: 1, batches: 1 },
+        ],
+        listBackfillBatches: async (input: BackfillDayInput) => {
+          const count = input.partition === 0 && input.date.endsWith('27') ? 2 : 1;
+          const base = input.date.endsWith('27') ? 0 : 1000;
+          const batches: BackfillBatch[] = Array.from({ length: count }, (_, i) => ({
+            startOffset: base + i * 100,
+            endOffset: base + i * 100 + 99,
+            rawKey: `raw/orders/batch_date=${input.date}/partition=${input.partition}/${base + i * 100}-${base + i * 100 + 99}.jsonl.gz`,
+            firstBatch: base + i * 100 === 0,
+          }));
+          return { batches, more: false };
+        },
+      }),
+    async run(env, taskQueue) {
+      const input: BackfillInput = { topic: 'orders', from: '2026-11-27', to: '2026-11-28', source: 'raw', concurrency: 2 };
+      const parentId = backfillWorkflowId(input.topic, input.from, input.to);
+      const handle = await env.client.workflow.start('backfillOrders', { taskQueue, workflowId: parentId, args: [input] });
+      await handle.result();
+      const children = [`${parentId}-2026-11-27-p0`, `${parentId}-2026-11-28-p0`, `${parentId}-2026-11-27-p1`];
+      return [handle, ...children.map((id) => env.client.workflow.getHandle(id))];
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const force = process.argv.includes('--force');
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  const calls = new Calls();
+  const env = await startTimeSkippingServer();
+  try {
+    for (const scenario of scenarios(calls)) {
+      const file = (workflowId: string, index: number): string => path.join(HISTORIES_DIR, `${scenario.name}${index === 0 ? '' : `.${workflowId}`}.json`);
+      if (!force && existsSync(file('', 0))) {
+        console.log(`kept    ${scenario.name} (exists; record a new path under a new name)`);
+        continue;
+      }
+      const taskQueue = uniqueTaskQueue(scenario.name);
+      const worker = await createTestWorker(env, taskQueue, scenario.activities());
+      const handles = await worker.runUntil(scenario.run(env, taskQueue, calls));
+      for (const [index, handle] of handles.entries()) {
+        const history = await handle.fetchHistory();
+        // The workflow id goes with the history: a replayed parent must start its children under the same ids.
+        writeFileSync(file(handle.workflowId, index), historyToFixture(handle.workflowId, index === 0 ? scenario.why : 'child run', history));
+        console.log(`wrote   ${path.relative(process.cwd(), file(handle.workflowId, index))} (${history.events?.length ?? 0} events): ${index === 0 ? scenario.why : 'child run'}`);
+      }
+    }
+  } finally {
+    await env.teardown();
+  }
+}
+
+await main();

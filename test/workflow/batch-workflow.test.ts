@@ -1,0 +1,193 @@
+// The batch and backfill workflows on the time-skipping test server, with stub activities: how a
+// batch waits for its predecessor's checkpoint (docs/design.md §4), how a blocked batch says who
+// holds it back, and how a backfill fans out (docs/design.md §7). No stack is needed; the test
+// server is installed on first use and a machine where it cannot start fails here, naming it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SA } from '../../src/temporal/search-attributes.ts';
+import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchResult } from '../../src/workflows/types.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
+
+let env: TestWorkflowEnvironment;
+
+before(async () => {
+  env = await startTimeSkippingServer();
+});
+
+after(async () => {
+  await env?.teardown();
+});
+
+/** Checkpoints as a set of `<partition>@<offset>`: written by writeCheckpoint, read by checkpointStatus. */
+function checkpointStore() {
+  const written = new Set<string>();
+  const events: string[] = [];
+  return {
+    written,
+    events,
+    activities: stubActivities({
+      checkpointStatus: async (ref) => {
+        events.push(`check ${ref.batchId}`);
+        return { ready: ref.firstBatch || written.has(`${ref.partition}@${ref.startOffset}`) };
+      },
+      ingestBatch: async (ref) => {
+        events.push(`ingest ${ref.batchId}`);
+        return { validCount: 1, invalidCount: 0, duplicateCount: 0, bronzeKeys: [], orderDates: [] };
+      },
+      writeCheckpoint: async (ref) => {
+        written.add(`${ref.partition}@${ref.endOffset + 1}`);
+        events.push(`checkpoint ${ref.batchId}`);
+        return { deltaBytes: 0, snapshotDue: false };
+      },
+    }),
+  };
+}
+
+void describe('the batch workflow', () => {
+  void it('waits while its checkpoint is missing and goes on when the predecessor writes it and signals', async () => {
+    const taskQueue = uniqueTaskQueue('wait-for-predecessor');
+    const store = checkpointStore();
+    const worker = await createTestWorker(env, taskQueue, store.activities);
+    await worker.runUntil(async () => {
+      const successor = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(0, 100, 199), taskQueue));
+      await waitFor('the successor to find its checkpoint missing', () => store.events.includes('check orders-0-100'));
+      const predecessor = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(0, 0, 99), taskQueue));
+      await predecessor.result();
+      const result: BatchResult = await successor.result();
+
+      assert.equal(result.batchId, 'orders-0-100');
+      assert.ok(store.events.indexOf('checkpoint orders-0-0') < store.events.indexOf('ingest orders-0-100'), `derived only after the state before it existed: ${store.events.join(', ')}`);
+      const history = await successor.fetchHistory();
+      const signals = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'checkpointReady') ?? [];
+      assert.equal(signals.length, 1, 'the predecessor signalled it once');
+    });
+  });
+
+  void it('names the batch that holds it back in BlockedBy while it waits, and clears it once it can go on', async () => {
+    const taskQueue = uniqueTaskQueue('blocked');
+    let released = false;
+    let derived = false;
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        checkpointStatus: async (ref) => (released ? { ready: true } : { ready: false, blockedBy: ref.findBlocker ? 'orders-3-0' : undefined }),
+        ingestBatch: async (ref) => {
+          derived = true;
+          return { validCount: 1, invalidCount: 0, duplicateCount: 0, bronzeKeys: [`bronze/${ref.batchId}`], orderDates: [] };
+        },
+      }),
+    );
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(3, 100, 199), taskQueue));
+      // Its re-checks grow from 250 ms to 30 s; two minutes of skipped time is well past the fifth.
+      await env.sleep('2 minutes');
+      const blocked = await waitFor('BlockedBy to be set', async () => {
+        const description = await handle.describe();
+        return description.typedSearchAttributes.get(SA.BlockedBy) ? description : undefined;
+      });
+      assert.equal(blocked.typedSearchAttributes.get(SA.BlockedBy), 'orders-3-0');
+      assert.equal(blocked.status.name, 'RUNNING');
+      assert.equal(derived, false, 'nothing derived while blocked');
+
+      released = true;
+      await handle.result();
+      const done = await handle.describe();
+      assert.equal(done.typedSearchAttributes.get(SA.BlockedBy), undefined, 'BlockedBy cleared');
+      assert.equal(done.typedSearchAttributes.get(SA.OrderCount), 100);
+      assert.equal(derived, true);
+    });
+  });
+
+  void it('sends no mail when the batch raised no fraud alert and no quality breach', async () => {
+    const taskQueue = uniqueTaskQueue('no-alerts');
+    let mailed = 0;
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        detectFraud: async () => ({ alertIds: [], keys: [] }),
+        sendAlerts: async () => {
+          mailed++;
+          return { sent: 0, alreadySent: 0 };
+        },
+      }),
+    );
+    const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(4, 0, 9), taskQueue)));
+    assert.equal(mailed, 0);
+    assert.equal(result.alertsSent, 0);
+    assert.equal(result.orderCount, 10);
+  });
+});
+
+void describe('the backfill workflow', () => {
+  const input: BackfillInput = { topic: 'orders', from: '2026-11-27', to: '2026-11-28', source: 'raw', concurrency: 2 };
+  /** Two batches per (date, partition); offsets grow with the date, so order within a partition is checkable. */
+  const batchesOf = (unit: BackfillDayInput): BackfillBatch[] => {
+    const base = unit.date === input.from ? 0 : 1000;
+    return [0, 1].map((i) => ({ startOffset: base + i * 100, endOffset: base + i * 100 + 99, rawKey: `raw/${unit.date}/${unit.partition}/${base + i * 100}`, firstBatch: base + i === 0 }));
+  };
+  const plan = async () => [0, 1, 2].flatMap((partition) => [input.from, input.to].map((date) => ({ date, partition, batches: 2 })));
+
+  void it('derives every batch of each partition in offset order, partitions side by side, and counts them', async () => {
+    const taskQueue = uniqueTaskQueue('backfill');
+    const ingested = new Map<number, number[]>();
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        planBackfill: plan,
+        listBackfillBatches: async (unit) => ({ batches: batchesOf(unit), more: false }),
+        ingestBatch: async (ref) => {
+          ingested.set(ref.partition, [...(ingested.get(ref.partition) ?? []), ref.startOffset]);
+          return { validCount: 1, invalidCount: 0, duplicateCount: 0, bronzeKeys: [], orderDates: [] };
+        },
+        sendAlerts: async () => assert.fail('a backfill sends no mail'),
+      }),
+    );
+    const progress: BackfillProgress = await worker.runUntil(
+      env.client.workflow.execute('backfillOrders', { taskQueue, workflowId: backfillWorkflowId(input.topic, input.from, input.to), args: [input] }),
+    );
+    assert.deepEqual([...ingested.keys()].sort(), [0, 1, 2]);
+    for (const offsets of ingested.values()) assert.deepEqual(offsets, [0, 100, 1000, 1100]);
+    assert.equal(progress.unitsTotal, 6);
+    assert.equal(progress.unitsDone, 6);
+    assert.equal(progress.batchesDone, 12);
+    assert.deepEqual(progress.failed, []);
+  });
+
+  void it('stops a partition at a batch whose predecessor never completed, and fails naming it', async () => {
+    const taskQueue = uniqueTaskQueue('backfill-gap');
+    const ingested: string[] = [];
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        planBackfill: plan,
+        listBackfillBatches: async (unit) => ({ batches: batchesOf(unit), more: false }),
+        // Partition 1 lacks the state before offset 1000: its first date's last batch never completed.
+        checkpointStatus: async (ref) => (ref.partition === 1 && ref.startOffset === 1000 ? { ready: false, blockedBy: 'orders-1-100' } : { ready: true }),
+        ingestBatch: async (ref) => {
+          ingested.push(ref.batchId);
+          return { validCount: 1, invalidCount: 0, duplicateCount: 0, bronzeKeys: [], orderDates: [] };
+        },
+      }),
+    );
+    const error = await worker.runUntil(
+      env.client.workflow.execute('backfillOrders', { taskQueue, workflowId: `${backfillWorkflowId(input.topic, input.from, input.to)}-gap`, args: [input] }).then(
+        () => assert.fail('the backfill should fail'),
+        (e: unknown) => e,
+      ),
+    );
+    assert.ok(error instanceof WorkflowFailedError);
+    assert.ok(error.cause instanceof ApplicationFailure);
+    assert.equal(error.cause.type, 'BackfillFailed');
+    assert.match(error.cause.message, /1 of 6 units failed.*orders-1-100/);
+    assert.ok(!ingested.includes('orders-1-1000') && !ingested.includes('orders-1-1100'), 'partition 1 stopped at the gap');
+    assert.ok(ingested.includes('orders-0-1100') && ingested.includes('orders-2-1100'), 'other partitions finished');
+  });
+});
