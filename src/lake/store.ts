@@ -4,8 +4,8 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { FileLakeStore } from './file-store.ts';
-import type { LakeStore } from './lake-store.ts';
 import { s3Credentials } from '../secrets.ts';
+import type { LakeStore } from './lake-store.ts';
 import { S3LakeStore, type S3Settings } from './s3-store.ts';
 
 // The interface has its own module so that the back ends need not import this one, which imports them.

@@ -1,9 +1,8 @@
-// A failure no retry can cure fails its batch at once, on the real stack: a state delta overwritten
-// with garbage (and a new worker that must rebuild the state from the lake) makes the next batch's
-// ingest throw CorruptStateError, which the activity boundary
-// turns into a non-retryable failure. The batch fails after one attempt (not after minutes of
+// A failure no retry can cure fails its batch at once, on the real stack: the state delta of the
+// first batch overwritten with garbage, and a fresh worker (whose local state store starts empty,
+// so it reads the lake), make the next batch fail as CorruptStateError, not retryable. The batch fails after one attempt (not after minutes of
 // retries, not never), `orders batches list --failed` and `batches show` name it, and once the
-// delta is repaired `orders replay --wait` completes it.
+// checkpoint is repaired `orders replay --wait` completes it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Partitioners } from 'kafkajs';
@@ -39,6 +38,7 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
   let goodState: Uint8Array;
   let failedId = '';
   const second = `second-${pipeline.name}`;
+  const DELTA = stateDeltaKey(0, 0, 1, true);
 
   const send = async (value: string): Promise<void> => {
     const producer = createKafka(pipeline.config).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
@@ -52,12 +52,12 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
     lake = openLake(pipeline.config);
     await send(order(`first-${pipeline.name}`));
     await pipeline.waitUntilDrained(120_000);
-    // The delta of the first batch [0, 0], which the next batch's state is rebuilt from: corrupt it,
-    // and replace the worker that holds the state in memory with one that must read the lake.
-    goodState = (await lake.get(stateDeltaKey(0, 0, 1, true)))!;
-    assert.ok(goodState, 'the first batch wrote its delta');
-    await lake.put(stateDeltaKey(0, 0, 1, true), new TextEncoder().encode('{"version": "not a delta"'), 'application/gzip');
-    await pipeline.workers[0]!.restart();
+    // The state delta of the first batch [0, 0], which the next batch reads: corrupt it, and start a
+    // fresh worker, which must read it from the lake.
+    goodState = (await lake.get(DELTA))!;
+    assert.ok(goodState, 'the first batch wrote its state delta');
+    await lake.put(DELTA, new TextEncoder().encode('not a state delta'), 'application/gzip');
+    await pipeline.replaceWorkers({});
     await send(order(second));
   });
 
@@ -68,7 +68,7 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
   it('fails the batch after one attempt, typed CorruptStateError, listed by `orders batches list --failed`', async () => {
     const sentAt = Date.now();
     const failed = await waitFor(
-      'the batch after the corrupt delta to fail',
+      'the batch after the corrupt checkpoint to fail',
       async () => {
         const runs = await ordersJson<BatchRun[]>(['batches', 'list', '--failed'], pipeline.env);
         return runs.length > 0 ? runs : undefined;
@@ -92,8 +92,8 @@ describe('a deterministic failure fails its batch at once, and replay heals it',
     assert.equal(startedOfFailed.activityTaskStartedEventAttributes!.attempt, 1, 'failed on its first attempt, not retried');
   });
 
-  it('completes the batch on `orders replay --wait` once the delta is repaired', async () => {
-    await lake.put(stateDeltaKey(0, 0, 1, true), goodState, 'application/gzip');
+  it('completes the batch on `orders replay --wait` once the checkpoint is repaired', async () => {
+    await lake.put(DELTA, goodState, 'application/gzip');
     const replayed = await ordersJson<{ workflowId: string; replayed: boolean; outcome?: string }[]>(['replay', failedId, '--wait'], pipeline.env);
     assert.deepEqual(replayed.map((r) => [r.workflowId, r.replayed, r.outcome]), [[failedId, true, 'COMPLETED']]);
     const rows = await queryLake(pipeline.config, `SELECT orderId FROM {silver/orders} WHERE orderId = '${second}'`);

@@ -15,8 +15,8 @@ import { evaluateFraud } from '../../src/domain/fraud/evaluate.ts';
 import { DEFAULT_FRAUD_RULES } from '../../src/domain/fraud/rules.ts';
 import { ingestRecords, type IngestRecord } from '../../src/domain/ingest.ts';
 import { checkQuality } from '../../src/domain/quality.ts';
-import { advanceState, emptyPartitionState, type PartitionState } from '../../src/domain/state.ts';
-import { parseState, serializeState } from '../../src/domain/state-codec.ts';
+import { decodeDelta, encodeDelta, parseState, serializeState } from '../../src/domain/state-codec.ts';
+import { advanceState, emptyPartitionState, stateDelta, type PartitionState } from '../../src/domain/state.ts';
 import { TABLES, writeParquet } from '../../src/lake/parquet.ts';
 import { loadReferenceData } from '../../src/reference/index.ts';
 import * as limits from '../../src/schemas/limits.ts';
@@ -192,8 +192,9 @@ function runBatch(records: IngestRecord[], prev: PartitionState, partition: numb
   encode(TABLES.fraudAlerts, alerts);
   encode(TABLES.dqMetrics, checkQuality({ batchId, records: valid, quarantined, orders, items }));
 
-  // the checkpoint: written and read back, as the next batch will
+  // the checkpoint: its delta and a snapshot, written and read back, as the next batch will
   const next = advanceState(prev, orders, items, { dedupWindowMs: DEDUP_WINDOW_MS, rules: DEFAULT_FRAUD_RULES });
+  decodeDelta(encodeDelta(stateDelta(prev, next, { partition, fromOffset: startOffset, toOffset: endOffset + 1, first: startOffset === 0 }, orders, items)));
   return parseState(serializeState(next));
 }
 
