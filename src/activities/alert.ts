@@ -7,6 +7,7 @@
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
 import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
 import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
+import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';
 import { metrics } from '../metrics.ts';
@@ -65,12 +66,16 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         const orders = new Map((await io.readParts<SilverOrderRow>(input.silverKeys)).map((o) => [o.orderId, o]));
         for (const alert of alerts) {
           const flagged = alert.orderIds.split(',').map((id) => orders.get(id)).filter((o): o is SilverOrderRow => o !== undefined);
-          const sent = await sendOnce(alert.alertId, renderFraudAlertEmail(alert, flagged, links, envelope));
-          if (sent) {
-            const newest = Math.max(...flagged.map((o) => o.kafkaTs));
-            if (Number.isFinite(newest)) metrics.latencyToAlert.observe(Math.max(0, Date.now() - newest) / 1000);
+          // Each mail the batch decided for the alert (first mail or escalation); a row with none
+          // is an update below the threshold or inside the cooldown: in the lake, not mailed.
+          for (const mail of mailsOfAlertRow(alert)) {
+            const sent = await sendOnce(mail.mailId, renderFraudAlertEmail(alert, flagged, links, envelope, mail));
+            if (sent) {
+              const newest = Math.max(...flagged.filter((o) => mail.orderIds.includes(o.orderId)).map((o) => o.kafkaTs));
+              if (Number.isFinite(newest)) metrics.latencyToAlert.observe(Math.max(0, Date.now() - newest) / 1000);
+            }
+            count(sent, 'fraud');
           }
-          count(sent, 'fraud');
         }
       }
 

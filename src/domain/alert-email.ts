@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describeEvidence, formatUsd, formatUtc } from './fraud/describe.ts';
 import { CRYPTO_METHODS } from './order.ts';
+import type { FraudMail } from './fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from './rows.ts';
 
 export interface AlertLinks {
@@ -82,13 +83,40 @@ function textTable(header: readonly string[], rows: readonly (readonly string[])
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
+const FRAUD_FOOTER =
+  'streaming-orders fraud rules (config/fraud-rules.json). One alert per customer and ALERT_WINDOW of event time; mailed again only when its severity rises, and not within ALERT_COOLDOWN of a mail for the same rules.';
+
 const place = (o: SilverOrderRow): string => [o.shippingStreet, o.city, o.country].filter((p) => p !== '').join(', ');
 const CRYPTO: ReadonlySet<string> = new Set<string>(CRYPTO_METHODS);
 /** USD, and for crypto payments the amount in the coin beside it. */
 const amount = (o: SilverOrderRow): string => (CRYPTO.has(o.paymentMethod) ? `${formatUsd(o.totalAmountUsd)} (${o.totalAmount} ${o.paymentMethod})` : formatUsd(o.totalAmountUsd));
 
-export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly SilverOrderRow[], links: AlertLinks, envelope: AlertEnvelope): AlertEmail {
-  const flagged = [...orders].sort((a, b) => a.orderTs - b.orderTs || (a.orderId < b.orderId ? -1 : 1));
+/**
+ * The alert as one of its mails saw it: the rules, orders and window at the hit that made the mail
+ * due, not the row's state at the end of the batch, so the mail reads the same however the stream
+ * was batched. The evidence keeps only the mail's rules.
+ */
+function alertAsMailed(alert: FraudAlertRow, mail: FraudMail): FraudAlertRow {
+  let evidence = alert.evidence;
+  try {
+    const all = JSON.parse(alert.evidence) as Record<string, unknown>;
+    evidence = JSON.stringify(Object.fromEntries(mail.rules.filter((r) => r in all).map((r) => [r, all[r]])));
+  } catch {
+    // Unreadable evidence is shown as it is.
+  }
+  return { ...alert, ruleId: mail.rules.join(','), severity: mail.severity, score: mail.score, windowStart: mail.windowStart, windowEnd: mail.windowEnd, orderIds: mail.orderIds.join(','), evidence };
+}
+
+/**
+ * The mail for a fraud alert. `mail` is one of the mails the alert row asks for (its `mails`
+ * column); without it (rows from before alerts spanned batches) the row is mailed as it is.
+ * `orders`: the silver rows at hand for the flagged orders (those of the mail's batch); the others
+ * are listed by id.
+ */
+export function renderFraudAlertEmail(row: FraudAlertRow, orders: readonly SilverOrderRow[], links: AlertLinks, envelope: AlertEnvelope, mail?: FraudMail): AlertEmail {
+  const alert = mail ? alertAsMailed(row, mail) : row;
+  const wanted = new Set(alert.orderIds.split(','));
+  const flagged = orders.filter((o) => wanted.has(o.orderId)).sort((a, b) => a.orderTs - b.orderTs || (a.orderId < b.orderId ? -1 : 1));
   const shown = new Set(flagged.map((o) => o.orderId));
   const earlier = alert.orderIds.split(',').filter((id) => id !== '' && !shown.has(id));
   const rules = alert.ruleId.split(',').filter(Boolean);
@@ -97,8 +125,11 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
   const customerLine = who && who.customerName !== '' ? `${who.customerName} (segment ${who.customerSegment || 'unknown'}, home ${who.homeCity}, ${who.homeCountry})` : 'not in the customer dimension';
   const orderCount = flagged.length + earlier.length;
 
+  // Only what the alert says goes into the subject (no sum over the orders at hand, which depends
+  // on the batch), so the same stream gives the same subjects however it is batched.
+  const escalation = mail?.escalatedFrom ? `escalated ${mail.escalatedFrom} → ${alert.severity}: ` : '';
   const subject = headerSafe(
-    `[fraud] customer ${headerSafe(alert.customerId, 64)}: ${rules.join(', ')} (${orderCount} order${orderCount === 1 ? '' : 's'}${flagged.length > 0 ? `, ${formatUsd(totalUsd)} USD` : ''})`,
+    `[fraud] ${escalation}customer ${headerSafe(alert.customerId, 64)}: ${rules.join(', ')} (${alert.severity}, ${orderCount} order${orderCount === 1 ? '' : 's'})`,
     250,
   );
   const findings = describeEvidence(alert.evidence);
@@ -120,7 +151,7 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
     '',
     `Customer:  ${customerLine}`,
     `Rules:     ${rules.join(', ')}`,
-    `Severity:  ${alert.severity} (score ${alert.score})`,
+    `Severity:  ${alert.severity} (score ${alert.score})${mail?.escalatedFrom ? `, escalated from ${mail.escalatedFrom}` : ''}`,
     `Window:    ${window}`,
     `Batch:     ${alert.batchId}`,
     `Alert id:  ${alert.alertId}`,
@@ -130,13 +161,13 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
     '',
     `Flagged orders in this batch (${flagged.length}, ${formatUsd(totalUsd)} USD):`,
     flagged.length > 0 ? textTable(orderHeader, orderCells) : '  (none)',
-    ...(earlier.length > 0 ? ['', `Earlier orders of the same pattern (previous batches): ${earlier.join(', ')}`] : []),
+    ...(earlier.length > 0 ? ['', `Earlier orders of the alert (previous batches): ${earlier.join(', ')}`] : []),
     '',
     `Batch run in Temporal: ${links.temporalRunUrl}`,
     `Dashboard:             ${links.dashboardUrl}`,
     '',
     '-- ',
-    'streaming-orders fraud rules (config/fraud-rules.json). This alert is sent once per customer and batch.',
+    FRAUD_FOOTER,
     '',
   ].join('\n');
 
@@ -159,9 +190,9 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
       `<ul>\n${findings.map(([rule, sentence]) => `<li><strong>${escapeHtml(rule)}</strong>: ${escapeHtml(sentence)}</li>`).join('\n')}\n</ul>`,
       `<h3 style="margin: 16px 0 4px;">Flagged orders in this batch (${flagged.length}, ${escapeHtml(formatUsd(totalUsd))} USD)</h3>`,
       flagged.length > 0 ? htmlTable(orderHeader, orderCells.map((cells) => cells.map((text, i) => ({ text, numeric: i === 2 || i === 6 })))) : '<p>(none)</p>',
-      earlier.length > 0 ? `<p>Earlier orders of the same pattern (previous batches): ${escapeHtml(earlier.join(', '))}</p>` : '',
+      earlier.length > 0 ? `<p>Earlier orders of the alert (previous batches): ${escapeHtml(earlier.join(', '))}</p>` : '',
       `<p>${htmlLink(links.temporalRunUrl, 'Batch run in the Temporal Web UI')} · ${htmlLink(links.dashboardUrl, 'Dashboard')}</p>`,
-      `<p style="${STYLE.muted}">streaming-orders fraud rules (config/fraud-rules.json). This alert is sent once per customer and batch.</p>`,
+      `<p style="${STYLE.muted}">${escapeHtml(FRAUD_FOOTER)}</p>`,
     ]
       .filter(Boolean)
       .join('\n'),
@@ -173,7 +204,7 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
     subject,
     text,
     html,
-    messageId: alertMessageId(alert.alertId),
+    messageId: alertMessageId(mail?.mailId ?? alert.alertId),
     headers: { [ALERT_ID_HEADER]: headerSafe(alert.alertId), [ALERT_KIND_HEADER]: 'fraud', [BATCH_ID_HEADER]: headerSafe(alert.batchId) },
   };
 }
