@@ -6,7 +6,7 @@
 // write (milliseconds), or the SMTP server dies after storing a mail but before saying so; the
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
 import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
-import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
+import { digestEntryOf, renderFraudAlertEmail, renderFraudDigestEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
 import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';
@@ -14,6 +14,7 @@ import { metrics } from '../metrics.ts';
 import { workflowRunUrl } from '../temporal/web-ui.ts';
 import type { AlertResult, BatchRef } from '../workflows/types.ts';
 import type { BatchIo } from './batch-io.ts';
+import { flushDigest, queueForDigest } from './alert-digest.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
 import { retryInPlace } from './retry-in-place.ts';
 
@@ -69,6 +70,12 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
           // Each mail the batch decided for the alert (first mail or escalation); a row with none
           // is an update below the threshold or inside the cooldown: in the lake, not mailed.
           for (const mail of mailsOfAlertRow(alert)) {
+            if (config.ALERT_DIGEST_MINUTES > 0) {
+              // Digest mode: the mail waits in the outbox for the next digest (alert-digest.ts).
+              if (await queueForDigest(deps.lake, input.topic, digestEntryOf(alert, mail, runUrl(alert.batchId)))) result.queued = (result.queued ?? 0) + 1;
+              heartbeat(result);
+              continue;
+            }
             const sent = await sendOnce(mail.mailId, renderFraudAlertEmail(alert, flagged, links, envelope, mail));
             if (sent) {
               const newest = Math.max(...flagged.filter((o) => mail.orderIds.includes(o.orderId)).map((o) => o.kafkaTs));
@@ -85,6 +92,15 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         count(await sendOnce(alertId, renderQualityAlertEmail(alertId, [breach], links, envelope)), 'data-quality');
       }
       return result;
+    },
+
+    /** Digest mode: one mail listing the fraud mails queued since the last digest (run by the alertDigest workflow). */
+    async sendAlertDigest(input: { topic: string }): Promise<{ digestId?: string; alerts: number }> {
+      const envelope = { from: config.ALERT_FROM, to: config.ALERT_TO };
+      const flushed = await flushDigest(deps.lake, input.topic, async (id, entries) => {
+        if (await sendOnce(id, renderFraudDigestEmail(id, entries, config.DASHBOARD_URL, envelope))) metrics.alertsSent.inc({ kind: 'fraud-digest' });
+      });
+      return flushed ? { digestId: flushed.digestId, alerts: flushed.alerts } : { alerts: 0 };
     },
   };
 }
