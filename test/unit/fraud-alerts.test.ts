@@ -17,14 +17,19 @@ import { HOUR_MS, linesOf, MINUTE_MS, PLACES, shippedTo, silverOrder, T0 } from 
 const links = { temporalRunUrl: 'http://127.0.0.1:8233/x', dashboardUrl: 'http://127.0.0.1:3000' };
 const envelope = { from: 'orders-pipeline@localhost', to: 'fraud-team@localhost' };
 
-/** The latest version of every alert (highest asOfOffset), without the fields that name the batch. */
-function latestAlerts(batches: readonly EvaluatedBatch[]): Map<string, Omit<FraudAlertRow, 'batchId' | 'asOfOffset' | 'mails'>> {
+/**
+ * The latest version of every alert (highest asOfOffset), without the fields that name the batch,
+ * and without the evidence: its figures (a customer's mean so far) may count a future-dated order
+ * in one batching and not in the other, as a batch is walked in event-time order (docs/rules.md,
+ * "Limits"); which orders are flagged for which rules does not change.
+ */
+function latestAlerts(batches: readonly EvaluatedBatch[]): Map<string, Omit<FraudAlertRow, 'batchId' | 'asOfOffset' | 'mails' | 'evidence'>> {
   const latest = new Map<string, FraudAlertRow>();
   for (const row of batches.flatMap((b) => b.alerts)) {
     const before = latest.get(row.alertId);
     if (!before || row.asOfOffset! > before.asOfOffset!) latest.set(row.alertId, row);
   }
-  return new Map([...latest].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, { batchId: _b, asOfOffset: _o, mails: _m, ...row }]) => [id, row]));
+  return new Map([...latest].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, { batchId: _b, asOfOffset: _o, mails: _m, evidence: _e, ...row }]) => [id, row]));
 }
 
 /** Every mail the batches ask for, as the catcher would see it: Message-ID and subject, in mail id order. */
@@ -67,7 +72,7 @@ const dearAbroad = (orderId: string, orderTs: number, overrides: Partial<SilverO
 describe('fraud alerts however the stream is batched', () => {
   it('gives identical alert rows and mails for one seeded stream cut into batches of 25 and of 5,000', (t) => {
     const reference = loadReferenceData({ CUSTOMERS: 1000 });
-    const stream = simulateStream(reference, { seed: 'alerts-batching', count: 6000, anomalyRate: 0.08 }, 3);
+    const stream = simulateStream(reference, { seed: 'alerts-batching', count: 6000, anomalyRate: 0.08, benignRate: 0.15 }, 3);
     const small = evaluateStream(stream, reference, 25);
     const large = evaluateStream(stream, reference, 5000);
 
@@ -76,7 +81,7 @@ describe('fraud alerts however the stream is batched', () => {
     t.diagnostic(`${smallAlerts.size} alerts; rows written: ${small.flatMap((b) => b.alerts).length} in ${small.length} batches, ${large.flatMap((b) => b.alerts).length} in ${large.length} batches`);
     assert.ok(smallAlerts.size > 50, 'the stream raises alerts');
     assert.deepEqual([...smallAlerts.keys()], [...largeAlerts.keys()], 'the same alert ids');
-    assert.deepEqual(smallAlerts, largeAlerts, 'the same customer, rules, window, orders, score and evidence');
+    assert.deepEqual(smallAlerts, largeAlerts, 'the same customer, rules, window, orders, severity and score');
 
     const smallMails = mailsOf(small);
     const largeMails = mailsOf(large);
