@@ -7,6 +7,7 @@ import {
   escapeHtml,
   headerSafe,
   renderFraudAlertEmail,
+  qualityAlertId,
   renderQualityAlertEmail,
 } from '../../src/domain/alert-email.ts';
 import { evaluateFraud, fraudAlertId, fraudMailId, mailsOfAlertRow } from '../../src/domain/fraud/evaluate.ts';
@@ -125,5 +126,17 @@ describe('data-quality alert e-mail', () => {
 
   it('escapes HTML special characters', () => {
     assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('data-quality alert ids', () => {
+  const late = { check: 'late', field: 'orderTs' };
+  const hour = 3_600_000;
+  it('make one alert per check and cooldown episode of Kafka time, whichever batch or partition breaches', () => {
+    const at = (batchId: string, kafkaTs: number) => qualityAlertId({ ...late, batchId }, { topic: 'orders', kafkaTs, cooldownMs: hour });
+    assert.equal(at('orders-0-100', T0 + 5 * MINUTE_MS), at('orders-3-900', T0 + 50 * MINUTE_MS), 'a replayed day is late in every batch: one mail per hour');
+    assert.notEqual(at('orders-0-100', T0 + 5 * MINUTE_MS), at('orders-0-200', T0 + 65 * MINUTE_MS), 'the next episode mails again');
+    assert.notEqual(at('orders-0-100', T0), qualityAlertId({ ...late, field: 'x', batchId: 'orders-0-100' }, { topic: 'orders', kafkaTs: T0, cooldownMs: hour }));
+    assert.equal(qualityAlertId({ ...late, batchId: 'orders-0-1' }, { topic: 'orders', cooldownMs: hour }), 'orders-0-1:dq:late:orderTs', 'no Kafka time (only unreadable records): per batch');
   });
 });
