@@ -8,6 +8,16 @@ import { printableSetting } from './secrets.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A duration such as `90s`, `30m`, `1h` or `2d` (a bare number is minutes), as milliseconds. */
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)?$/, 'must be a duration such as 30m, 1h or 90s (a bare number is minutes)')
+  .transform((text) => {
+    const [, value, unit] = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text)!;
+    return Math.round(Number(value) * DURATION_UNIT_MS[unit ?? 'm']!);
+  });
 
 /** name → [schema, default, meaning]. The README's settings table mirrors this list. */
 export const SETTINGS = {
@@ -30,6 +40,10 @@ export const SETTINGS = {
   MAILDEV_URL: [z.url(), 'http://127.0.0.1:1080', 'mail catcher web UI and REST API (local stack)'],
   ALERT_FROM: [z.string().min(3), 'orders-pipeline@localhost', 'From: of alert e-mails'],
   ALERT_TO: [z.string().min(3), 'fraud-team@localhost', 'comma-separated recipients of alert e-mails'],
+  ALERT_WINDOW: [duration, '1h', 'a customer\'s fraud hits within this much event time after an alert\'s first hit update that alert instead of raising a new one'],
+  ALERT_COOLDOWN: [duration, '1h', 'after a fraud mail for a customer and rule, no new mail for them within this much event time unless the severity rises (every hit still reaches gold/fraud_alerts); also the episode of a data-quality mail (one per check and this much Kafka time)'],
+  ALERT_MIN_SEVERITY: [z.enum(['low', 'medium', 'high', 'critical']), 'medium', 'fraud alerts below this severity (see docs/rules.md, scoring) are kept in gold/fraud_alerts but not mailed'],
+  ALERT_DIGEST_MINUTES: [z.coerce.number().int().min(0), '0', 'above 0: instead of one mail per fraud alert, one digest mail every this many minutes listing the alerts of the period, with links (0: one mail per alert)'],
   DASHBOARD_URL: [z.url(), 'http://127.0.0.1:3000', 'public URL of the dashboard, for links in e-mails'],
   DASHBOARD_PORT: [port, '3000', 'port the dashboard listens on (127.0.0.1)'],
   // 5000, not 500: a partition's batches run one after another, so each batch's fixed cost (about a dozen Temporal round trips) caps throughput at partitions × batch size / batch time (docs/benchmarks.md).

@@ -6,13 +6,15 @@
 // write (milliseconds), or the SMTP server dies after storing a mail but before saying so; the
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
 import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
-import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
+import { digestEntryOf, qualityAlertId, renderFraudAlertEmail, renderFraudDigestEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
+import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';
 import { metrics } from '../metrics.ts';
 import { workflowRunUrl } from '../temporal/web-ui.ts';
 import type { AlertResult, BatchRef } from '../workflows/types.ts';
 import type { BatchIo } from './batch-io.ts';
+import { flushDigest, queueForDigest } from './alert-digest.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
 import { retryInPlace } from './retry-in-place.ts';
 
@@ -60,26 +62,51 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         heartbeat(result);
       };
 
+      // The batch's silver orders, read at most once: the fraud mails show them, the quality alerts take their Kafka time.
+      let silver: Promise<SilverOrderRow[]> | undefined;
+      const silverOrders = (): Promise<SilverOrderRow[]> => (silver ??= io.readParts<SilverOrderRow>(input.silverKeys));
+
       const alerts = await io.readParts<FraudAlertRow>(input.fraudKeys);
       if (alerts.length > 0) {
-        const orders = new Map((await io.readParts<SilverOrderRow>(input.silverKeys)).map((o) => [o.orderId, o]));
+        const orders = new Map((await silverOrders()).map((o) => [o.orderId, o]));
         for (const alert of alerts) {
           const flagged = alert.orderIds.split(',').map((id) => orders.get(id)).filter((o): o is SilverOrderRow => o !== undefined);
-          const sent = await sendOnce(alert.alertId, renderFraudAlertEmail(alert, flagged, links, envelope));
-          if (sent) {
-            const newest = Math.max(...flagged.map((o) => o.kafkaTs));
-            if (Number.isFinite(newest)) metrics.latencyToAlert.observe(Math.max(0, Date.now() - newest) / 1000);
+          // Each mail the batch decided for the alert (first mail or escalation); a row with none
+          // is an update below the threshold or inside the cooldown: in the lake, not mailed.
+          for (const mail of mailsOfAlertRow(alert)) {
+            if (config.ALERT_DIGEST_MINUTES > 0) {
+              // Digest mode: the mail waits in the outbox for the next digest (alert-digest.ts).
+              if (await queueForDigest(deps.lake, input.topic, digestEntryOf(alert, mail, runUrl(alert.batchId)))) result.queued = (result.queued ?? 0) + 1;
+              heartbeat(result);
+              continue;
+            }
+            const sent = await sendOnce(mail.mailId, renderFraudAlertEmail(alert, flagged, links, envelope, mail));
+            if (sent) {
+              const newest = Math.max(...flagged.filter((o) => mail.orderIds.includes(o.orderId)).map((o) => o.kafkaTs));
+              if (Number.isFinite(newest)) metrics.latencyToAlert.observe(Math.max(0, Date.now() - newest) / 1000);
+            }
+            count(sent, 'fraud');
           }
-          count(sent, 'fraud');
         }
       }
 
       const breaches = (await io.readParts<DqMetricRow>(input.dqKeys)).filter((m) => m.breached);
+      // The batch's earliest Kafka time places its breaches in an episode (qualityAlertId).
+      const kafkaTs = breaches.length > 0 ? (await silverOrders()).reduce((min, o) => Math.min(min, o.kafkaTs), Infinity) : undefined;
       for (const breach of breaches) {
-        const alertId = `${breach.batchId}:dq:${breach.check}:${breach.field}`;
+        const alertId = qualityAlertId(breach, { topic: input.topic, ...(kafkaTs !== undefined && Number.isFinite(kafkaTs) ? { kafkaTs } : {}), cooldownMs: config.ALERT_COOLDOWN });
         count(await sendOnce(alertId, renderQualityAlertEmail(alertId, [breach], links, envelope)), 'data-quality');
       }
       return result;
+    },
+
+    /** Digest mode: one mail listing the fraud mails queued since the last digest (run by the alertDigest workflow). */
+    async sendAlertDigest(input: { topic: string }): Promise<{ digestId?: string; alerts: number }> {
+      const envelope = { from: config.ALERT_FROM, to: config.ALERT_TO };
+      const flushed = await flushDigest(deps.lake, input.topic, async (id, entries) => {
+        if (await sendOnce(id, renderFraudDigestEmail(id, entries, config.DASHBOARD_URL, envelope))) metrics.alertsSent.inc({ kind: 'fraud-digest' });
+      });
+      return flushed ? { digestId: flushed.digestId, alerts: flushed.alerts } : { alerts: 0 };
     },
   };
 }

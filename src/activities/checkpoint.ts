@@ -10,7 +10,7 @@ import { collectableStateObjects } from '../state-store/retention.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import type { BatchRef, CheckpointResult, CheckpointStatus, StateSnapshotInput, StateSnapshotResult } from '../workflows/types.ts';
 import type { BatchIo } from './batch-io.ts';
-import type { ActivityDeps } from './deps.ts';
+import { alertPolicyOf, type ActivityDeps } from './deps.ts';
 
 export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
   const { states } = io;
@@ -41,7 +41,7 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
       const items = await io.readParts<SilverItemRow>(ref.itemKeys);
       const first = ref.firstBatch === true;
       const before = await io.stateSlice(ref.partition, ref.startOffset, first, stateKeysOf(orders, items));
-      const after = advanceState(before, orders, items, { dedupWindowMs: deps.config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules });
+      const after = advanceState(before, orders, items, { dedupWindowMs: deps.config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules, alertPolicy: alertPolicyOf(deps.config) });
       const delta = stateDelta(before, after, { partition: ref.partition, fromOffset: ref.startOffset, toOffset: ref.endOffset + 1, first }, orders, items);
       const { deltaBytes, snapshotDue } = await states.advance(delta);
       // Say once that this worker holds the partition (not on every batch: in steady state nobody else writes it).

@@ -4,6 +4,7 @@ import nodemailer from 'nodemailer';
 import type { Producer } from 'kafkajs';
 import type { Config } from '../config.ts';
 import type { AlertEmail } from '../domain/alert-email.ts';
+import type { AlertPolicy } from '../domain/fraud/alerting.ts';
 import { loadFraudRules, type FraudRule } from '../domain/fraud/rules.ts';
 import { createKafka, ensureTopics } from '../kafka/client.ts';
 import { openLake, type LakeStore } from '../lake/store.ts';
@@ -28,6 +29,13 @@ export interface ActivityDeps {
   stateTaskQueue?: string;
   close(): Promise<void>;
 }
+
+/** The alert window, cooldown and mail threshold from the settings: the fraud and checkpoint activities must use the same. */
+export const alertPolicyOf = (config: Pick<Config, 'ALERT_WINDOW' | 'ALERT_COOLDOWN' | 'ALERT_MIN_SEVERITY'>): AlertPolicy => ({
+  windowMs: config.ALERT_WINDOW,
+  cooldownMs: config.ALERT_COOLDOWN,
+  minSeverity: config.ALERT_MIN_SEVERITY,
+});
 
 export async function connectActivityDeps(config: Config, log: Logger): Promise<ActivityDeps> {
   const connection = await whenReachable('Temporal', () => Connection.connect({ address: config.TEMPORAL_ADDRESS }), { log });

@@ -10,7 +10,7 @@ import { categoryTotalsKey, customerTotalsKey, dqMetricsKey, fraudAlertsKey, gol
 import { TABLES } from '../lake/parquet.ts';
 import type { BatchRef, FraudResult, GoldResult, QualityResult } from '../workflows/types.ts';
 import type { BatchIo } from './batch-io.ts';
-import type { ActivityDeps } from './deps.ts';
+import { alertPolicyOf, type ActivityDeps } from './deps.ts';
 
 export interface SilverInput extends BatchRef {
   silverKeys: string[];
@@ -70,7 +70,7 @@ export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThr
 
     async detectFraud(input: SilverInput): Promise<FraudResult> {
       const { state, orders, items } = await readSilver(input);
-      const { alerts } = evaluateFraud(deps.rules, state, orders, items, input.batchId);
+      const { alerts } = evaluateFraud(deps.rules, state, orders, items, { batchId: input.batchId, topic: input.topic, policy: alertPolicyOf(config), asOfOffset: input.endOffset + 1 });
       const keys = await io.writeDatedParts(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset));
       return { alertIds: alerts.map((a) => a.alertId), keys };
     },

@@ -12,6 +12,7 @@ interface Flags {
   seed: string;
   versions: string;
   anomalies: string;
+  benign: string;
   anomalyTypes: string;
   truth?: string;
   customers?: string;
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .option('--seed <k>', 'seed: the same seed sends the same messages, byte for byte', '1')
     .option('--versions <mix>', 'weights of event versions', '1:0.1,2:0.3,3:0.6')
     .option('--anomalies <p>', 'share of messages carrying an anomaly, split evenly across types', '0.02')
+    .option('--benign <p>', 'share of normal orders that look unusual for an honest reason (gifts abroad, offices, big spenders), labelled benign in the truth file', '0')
     .option('--anomaly-types <list>', 'comma-separated anomaly types to inject, or "all"', 'all')
     .option('--truth <file>', 'write the ground truth, one JSON line per message')
     .option('--customers <n>', 'customers 1..N who order (default CUSTOMERS)')
@@ -56,6 +58,8 @@ export function register(program: Command): void {
       const customers = positive('--customers', flags.customers, { integer: true }) ?? settings.CUSTOMERS;
       const anomalyRate = positive('--anomalies', flags.anomalies, { allowZero: true })!;
       if (anomalyRate >= 1) throw new UsageError('--anomalies: expected a share below 1, e.g. 0.02');
+      const benignRate = positive('--benign', flags.benign, { allowZero: true })!;
+      if (benignRate >= 1) throw new UsageError('--benign: expected a share below 1, e.g. 0.15');
       const live = flags.start === 'now';
       const startMs = live ? Math.floor(Date.now() / 1000) * 1000 : Date.parse(flags.start);
       if (Number.isNaN(startMs)) throw new UsageError(`--start: expected an ISO 8601 date-time or "now", got "${flags.start}"`);
@@ -70,6 +74,7 @@ export function register(program: Command): void {
         customers,
         versions: parseVersionMix(flags.versions),
         anomalyRate,
+        benignRate,
         anomalyTypes: parseAnomalyTypes(flags.anomalyTypes),
         startMs,
         eventRatePerHour,

@@ -148,8 +148,15 @@ export function toAlertRow(r: Record<string, unknown>): FraudAlertRow {
     score: num(r.score),
     evidence: str(r.evidence),
     batchId: str(r.batchId),
+    openedAt: r.openedAt === null || r.openedAt === undefined ? null : num(r.openedAt),
+    mails: r.mails === null || r.mails === undefined ? null : str(r.mails),
+    asOfOffset: r.asOfOffset === null || r.asOfOffset === undefined ? null : num(r.asOfOffset),
   };
 }
+
+/** An alert is updated by later batches: its latest row (highest asOfOffset, else latest window end) is the one to show. */
+const isNewerAlertRow = (row: FraudAlertRow, than: FraudAlertRow | undefined): boolean =>
+  than === undefined || (row.asOfOffset ?? -1) > (than.asOfOffset ?? -1) || ((row.asOfOffset ?? -1) === (than.asOfOffset ?? -1) && row.windowEnd >= than.windowEnd);
 export function toDqRow(r: Record<string, unknown>): DqMetricRow {
   const count = num(r.count);
   const total = num(r.total);
@@ -487,7 +494,7 @@ export class GoldReader {
       for (const { key, rows } of alerts.added) this.alertsByKey.set(key, rows.filter((row) => this.sinceMs === undefined || row.windowEnd >= this.sinceMs));
       if (alerts.removed.length > 0) this.alertById.clear();
       const sources = alerts.removed.length > 0 ? [...this.alertsByKey.values()] : alerts.added.map((a) => this.alertsByKey.get(a.key) ?? []);
-      for (const rows of sources) for (const row of rows) this.alertById.set(row.alertId, row);
+      for (const rows of sources) for (const row of rows) if (isNewerAlertRow(row, this.alertById.get(row.alertId))) this.alertById.set(row.alertId, row);
     }
 
     if (quality.added.length > 0 || quality.removed.length > 0) {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describeEvidence, formatUsd, formatUtc } from './fraud/describe.ts';
 import { CRYPTO_METHODS } from './order.ts';
+import type { FraudMail } from './fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from './rows.ts';
 
 export interface AlertLinks {
@@ -84,13 +85,40 @@ function textTable(header: readonly string[], rows: readonly (readonly string[])
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
+const FRAUD_FOOTER =
+  'streaming-orders fraud rules (config/fraud-rules.json). One alert per customer and ALERT_WINDOW of event time; mailed again only when its severity rises, and not within ALERT_COOLDOWN of a mail for the same rules.';
+
 const place = (o: SilverOrderRow): string => [o.shippingStreet, o.city, o.country].filter((p) => p !== '').join(', ');
 const CRYPTO: ReadonlySet<string> = new Set<string>(CRYPTO_METHODS);
 /** USD, and for crypto payments the amount in the coin beside it. */
 const amount = (o: SilverOrderRow): string => (CRYPTO.has(o.paymentMethod) ? `${formatUsd(o.totalAmountUsd)} (${o.totalAmount} ${o.paymentMethod})` : formatUsd(o.totalAmountUsd));
 
-export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly SilverOrderRow[], links: AlertLinks, envelope: AlertEnvelope): AlertEmail {
-  const flagged = [...orders].sort((a, b) => a.orderTs - b.orderTs || (a.orderId < b.orderId ? -1 : 1));
+/**
+ * The alert as one of its mails saw it: the rules, orders and window at the hit that made the mail
+ * due, not the row's state at the end of the batch, so the mail reads the same however the stream
+ * was batched. The evidence keeps only the mail's rules.
+ */
+function alertAsMailed(alert: FraudAlertRow, mail: FraudMail): FraudAlertRow {
+  let evidence = alert.evidence;
+  try {
+    const all = JSON.parse(alert.evidence) as Record<string, unknown>;
+    evidence = JSON.stringify(Object.fromEntries(mail.rules.filter((r) => r in all).map((r) => [r, all[r]])));
+  } catch {
+    // Unreadable evidence is shown as it is.
+  }
+  return { ...alert, ruleId: mail.rules.join(','), severity: mail.severity, score: mail.score, windowStart: mail.windowStart, windowEnd: mail.windowEnd, orderIds: mail.orderIds.join(','), evidence };
+}
+
+/**
+ * The mail for a fraud alert. `mail` is one of the mails the alert row asks for (its `mails`
+ * column); without it (rows from before alerts spanned batches) the row is mailed as it is.
+ * `orders`: the silver rows at hand for the flagged orders (those of the mail's batch); the others
+ * are listed by id.
+ */
+export function renderFraudAlertEmail(row: FraudAlertRow, orders: readonly SilverOrderRow[], links: AlertLinks, envelope: AlertEnvelope, mail?: FraudMail): AlertEmail {
+  const alert = mail ? alertAsMailed(row, mail) : row;
+  const wanted = new Set(alert.orderIds.split(','));
+  const flagged = orders.filter((o) => wanted.has(o.orderId)).sort((a, b) => a.orderTs - b.orderTs || (a.orderId < b.orderId ? -1 : 1));
   const shown = new Set(flagged.map((o) => o.orderId));
   const earlier = alert.orderIds.split(',').filter((id) => id !== '' && !shown.has(id));
   const rules = alert.ruleId.split(',').filter(Boolean);
@@ -99,8 +127,11 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
   const customerLine = who && who.customerName !== '' ? `${who.customerName} (segment ${who.customerSegment || 'unknown'}, home ${who.homeCity}, ${who.homeCountry})` : 'not in the customer dimension';
   const orderCount = flagged.length + earlier.length;
 
+  // Only what the alert says goes into the subject (no sum over the orders at hand, which depends
+  // on the batch), so the same stream gives the same subjects however it is batched.
+  const escalation = mail?.escalatedFrom ? `escalated ${mail.escalatedFrom} → ${alert.severity}: ` : '';
   const subject = headerSafe(
-    `[fraud] customer ${headerSafe(alert.customerId, 64)}: ${rules.join(', ')} (${orderCount} order${orderCount === 1 ? '' : 's'}${flagged.length > 0 ? `, ${formatUsd(totalUsd)} USD` : ''})`,
+    `[fraud] ${escalation}customer ${headerSafe(alert.customerId, 64)}: ${rules.join(', ')} (${alert.severity}, ${orderCount} order${orderCount === 1 ? '' : 's'})`,
     250,
   );
   const findings = describeEvidence(alert.evidence);
@@ -122,7 +153,7 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
     '',
     `Customer:  ${customerLine}`,
     `Rules:     ${rules.join(', ')}`,
-    `Severity:  ${alert.severity} (score ${alert.score})`,
+    `Severity:  ${alert.severity} (score ${alert.score})${mail?.escalatedFrom ? `, escalated from ${mail.escalatedFrom}` : ''}`,
     `Window:    ${window}`,
     `Batch:     ${alert.batchId}`,
     `Alert id:  ${alert.alertId}`,
@@ -132,13 +163,13 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
     '',
     `Flagged orders in this batch (${flagged.length}, ${formatUsd(totalUsd)} USD):`,
     flagged.length > 0 ? textTable(orderHeader, orderCells) : '  (none)',
-    ...(earlier.length > 0 ? ['', `Earlier orders of the same pattern (previous batches): ${earlier.join(', ')}`] : []),
+    ...(earlier.length > 0 ? ['', `Earlier orders of the alert (previous batches): ${earlier.join(', ')}`] : []),
     '',
     `Batch run in Temporal: ${links.temporalRunUrl}`,
     `Dashboard:             ${links.dashboardUrl}`,
     '',
     '-- ',
-    'streaming-orders fraud rules (config/fraud-rules.json). This alert is sent once per customer and batch.',
+    FRAUD_FOOTER,
     '',
   ].join('\n');
 
@@ -161,9 +192,9 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
       `<ul>\n${findings.map(([rule, sentence]) => `<li><strong>${escapeHtml(rule)}</strong>: ${escapeHtml(sentence)}</li>`).join('\n')}\n</ul>`,
       `<h3 style="margin: 16px 0 4px;">Flagged orders in this batch (${flagged.length}, ${escapeHtml(formatUsd(totalUsd))} USD)</h3>`,
       flagged.length > 0 ? htmlTable(orderHeader, orderCells.map((cells) => cells.map((text, i) => ({ text, numeric: i === 2 || i === 6 })))) : '<p>(none)</p>',
-      earlier.length > 0 ? `<p>Earlier orders of the same pattern (previous batches): ${escapeHtml(earlier.join(', '))}</p>` : '',
+      earlier.length > 0 ? `<p>Earlier orders of the alert (previous batches): ${escapeHtml(earlier.join(', '))}</p>` : '',
       `<p>${htmlLink(links.temporalRunUrl, 'Batch run in the Temporal Web UI')} · ${htmlLink(links.dashboardUrl, 'Dashboard')}</p>`,
-      `<p style="${STYLE.muted}">streaming-orders fraud rules (config/fraud-rules.json). This alert is sent once per customer and batch.</p>`,
+      `<p style="${STYLE.muted}">${escapeHtml(FRAUD_FOOTER)}</p>`,
     ]
       .filter(Boolean)
       .join('\n'),
@@ -175,9 +206,22 @@ export function renderFraudAlertEmail(alert: FraudAlertRow, orders: readonly Sil
     subject,
     text,
     html,
-    messageId: alertMessageId(alert.alertId),
+    messageId: alertMessageId(mail?.mailId ?? alert.alertId),
     headers: { [ALERT_ID_HEADER]: headerSafe(alert.alertId), [ALERT_KIND_HEADER]: 'fraud', [BATCH_ID_HEADER]: headerSafe(alert.batchId) },
   };
+}
+
+/**
+ * A data-quality alert's id: one per check, field and episode of ALERT_COOLDOWN of Kafka time
+ * (`<topic>:dq:<check>:<field>:<episode start, ISO>`), so a breach that lasts (a replayed day of
+ * old orders is "late" in every batch) makes one mail per cooldown, not one per batch, whichever
+ * partition's batch gets there first. Without a Kafka time (a batch of unreadable records only) the
+ * id falls back to the batch: `<batchId>:dq:<check>:<field>`.
+ */
+export function qualityAlertId(breach: Pick<DqMetricRow, 'batchId' | 'check' | 'field'>, scope: { topic: string; kafkaTs?: number; cooldownMs: number }): string {
+  if (scope.kafkaTs === undefined || !Number.isFinite(scope.kafkaTs) || scope.cooldownMs <= 0) return `${breach.batchId}:dq:${breach.check}:${breach.field}`;
+  const episode = Math.floor(scope.kafkaTs / scope.cooldownMs) * scope.cooldownMs;
+  return `${scope.topic}:dq:${breach.check}:${breach.field}:${new Date(episode).toISOString()}`;
 }
 
 /** What a data-quality check counts, in words. */
@@ -247,7 +291,7 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
     `Dashboard:             ${links.dashboardUrl}`,
     '',
     '-- ',
-    'streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per batch and check.',
+    'streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per check and ALERT_COOLDOWN of Kafka time; every batch\'s figures are in gold/dq_metrics.',
     '',
   ].join('\n');
 
@@ -273,7 +317,7 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
       }),
       `<p>Alert id: ${escapeHtml(alertId)}</p>`,
       `<p>${htmlLink(links.temporalRunUrl, 'Batch run in the Temporal Web UI')} · ${htmlLink(links.dashboardUrl, 'Dashboard')}</p>`,
-      `<p style="${STYLE.muted}">streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per batch and check.</p>`,
+      `<p style="${STYLE.muted}">streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per check and ALERT_COOLDOWN of Kafka time; every batch&#39;s figures are in gold/dq_metrics.</p>`,
     ]
       .filter(Boolean)
       .join('\n'),
@@ -287,5 +331,107 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
     html,
     messageId: alertMessageId(alertId),
     headers: { [ALERT_ID_HEADER]: headerSafe(alertId), [ALERT_KIND_HEADER]: 'data-quality', [BATCH_ID_HEADER]: headerSafe(batchId) },
+  };
+}
+
+/** One fraud mail, held back for the digest: what the digest lists about it. */
+export interface DigestEntry {
+  mailId: string;
+  alertId: string;
+  customerId: string;
+  rules: string[];
+  severity: string;
+  score: number;
+  orders: number;
+  windowStart: number;
+  windowEnd: number;
+  escalatedFrom: string | null;
+  batchId: string;
+  /** The batch's run in the Temporal Web UI. */
+  runUrl: string;
+}
+
+/** The digest's id: from the mails it lists, so a retry of the same digest has the same Message-ID. */
+export function digestId(topic: string, entries: readonly Pick<DigestEntry, 'mailId'>[]): string {
+  const ids = entries.map((e) => e.mailId).sort();
+  return `${topic}:digest:${createHash('sha256').update(ids.join('\0'), 'utf8').digest('hex').slice(0, 20)}`;
+}
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'];
+
+/**
+ * One mail listing the fraud mails held back since the last digest (ALERT_DIGEST_MINUTES), most
+ * severe first, each with its batch's run and the dashboard as links.
+ */
+export function renderFraudDigestEmail(id: string, entries: readonly DigestEntry[], dashboardUrl: string, envelope: AlertEnvelope): AlertEmail {
+  const sorted = [...entries].sort(
+    (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || a.windowEnd - b.windowEnd || (a.mailId < b.mailId ? -1 : 1),
+  );
+  const counts = SEVERITY_ORDER.map((s) => [s, sorted.filter((e) => e.severity === s).length] as const).filter(([, n]) => n > 0);
+  const subject = headerSafe(`[fraud-digest] ${sorted.length} fraud alert${sorted.length === 1 ? '' : 's'}: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`, 250);
+  const header = ['severity', 'customer', 'rules', 'orders', 'window', 'alert id', 'batch'];
+  const cells = sorted.map((e) => [
+    e.escalatedFrom ? `${e.severity} (was ${e.escalatedFrom})` : e.severity,
+    e.customerId,
+    e.rules.join(', '),
+    String(e.orders),
+    `${formatUtc(e.windowStart)} to ${formatUtc(e.windowEnd)}`,
+    e.alertId,
+    e.batchId,
+  ]);
+  const text = [
+    `Fraud alerts since the last digest: ${sorted.length}`,
+    '',
+    textTable(header, cells),
+    '',
+    'Batch runs in Temporal:',
+    ...sorted.map((e) => `  ${e.batchId}: ${e.runUrl}`).filter((line, i, all) => all.indexOf(line) === i),
+    `Dashboard: ${dashboardUrl}`,
+    '',
+    '-- ',
+    'streaming-orders fraud digest (ALERT_DIGEST_MINUTES): every fraud mail of the period in one message.',
+    '',
+  ].join('\n');
+  const html = htmlDocument(
+    subject,
+    [
+      `<h2 style="margin: 0 0 8px;">Fraud alerts since the last digest: ${sorted.length}</h2>`,
+      `<table style="${STYLE.table}">`,
+      `<tr>${header.map((h) => `<th style="${STYLE.th}">${escapeHtml(h)}</th>`).join('')}</tr>`,
+      ...sorted.map((e, i) => {
+        const row = cells[i]!;
+        return `<tr>${row.map((c, j) => `<td style="${j === 3 ? STYLE.num : STYLE.td}">${j === 6 ? htmlLink(e.runUrl, c) : escapeHtml(c)}</td>`).join('')}</tr>`;
+      }),
+      '</table>',
+      `<p>${htmlLink(dashboardUrl, 'Dashboard')}</p>`,
+      `<p style="${STYLE.muted}">streaming-orders fraud digest (ALERT_DIGEST_MINUTES): every fraud mail of the period in one message.</p>`,
+    ].join('\n'),
+  );
+  return {
+    from: envelope.from,
+    to: envelope.to,
+    subject,
+    text,
+    html,
+    messageId: alertMessageId(id),
+    headers: { [ALERT_ID_HEADER]: headerSafe(id), [ALERT_KIND_HEADER]: 'fraud-digest' },
+  };
+}
+
+/** What the digest lists about a fraud mail. */
+export function digestEntryOf(row: FraudAlertRow, mail: FraudMail, runUrl: string): DigestEntry {
+  return {
+    mailId: mail.mailId,
+    alertId: row.alertId,
+    customerId: row.customerId,
+    rules: mail.rules,
+    severity: mail.severity,
+    score: mail.score,
+    orders: mail.orderIds.length,
+    windowStart: mail.windowStart,
+    windowEnd: mail.windowEnd,
+    escalatedFrom: mail.escalatedFrom,
+    batchId: row.batchId,
+    runUrl,
   };
 }

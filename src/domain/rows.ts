@@ -104,7 +104,14 @@ export interface FraudAlertRow {
   score: number;
   /** JSON object: per rule, the figures that triggered it. */
   evidence: string;
+  /** The batch that wrote this version of the alert. */
   batchId: string;
+  /** Event time of the alert's first hit (with the customer, its identity); null in rows written before alerts spanned batches. */
+  openedAt: number | null;
+  /** JSON array of the mails this batch decided for the alert (mailId, n, severity, rules, orderIds, window, escalatedFrom); null in old rows. */
+  mails: string | null;
+  /** The offset after the batch: an alert's latest version is its row with the highest asOfOffset; null in old rows. */
+  asOfOffset: number | null;
 }
 
 export interface DqMetricRow {

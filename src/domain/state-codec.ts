@@ -2,7 +2,9 @@
 // JSON of the checkpoints written before deltas existed (read once, when a partition upgrades).
 // Every reader checks every field and names the bad one: state is never silently made up.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { RULE_IDS, type RuleId } from './fraud/rules.ts';
+import type { MailedRule, OpenAlert } from './fraud/alerting.ts';
+import { RULE_IDS, SEVERITIES, type RuleId, type Severity } from './fraud/rules.ts';
+import { stableStringify } from './stable-json.ts';
 import {
   CorruptStateError,
   STATE_VERSION,
@@ -16,23 +18,7 @@ import {
 
 // ---- serialization ---------------------------------------------------------------------------------
 
-/** JSON with object keys sorted at every level: the same value always gives the same text. */
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) Object.defineProperty(out, key, { value: sortKeys(v), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  return value;
-}
+export { stableStringify };
 
 const compareKeys = <V>(a: [string, V], b: [string, V]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
@@ -40,10 +26,30 @@ const compareKeys = <V>(a: [string, V], b: [string, V]): number => (a[0] < b[0] 
 // same text for the same state without a generic (slow) key sort over a large checkpoint.
 const recentJson = (r: RecentOrder) => (r.f && r.f.length > 0 ? { f: r.f, id: r.id, pm: r.pm, ts: r.ts } : { id: r.id, pm: r.pm, ts: r.ts });
 const placeJson = (p: TrustedPlace) => ({ city: p.city, country: p.country, lat: p.lat, lon: p.lon, orderId: p.orderId, ts: p.ts });
+const alertJson = (a: OpenAlert) => ({
+  evidence: a.evidence,
+  ...(a.mailedSeverity !== undefined ? { mailedSeverity: a.mailedSeverity } : {}),
+  mails: a.mails,
+  openedAt: a.openedAt,
+  orderIds: a.orderIds,
+  rules: a.rules,
+  windowEnd: a.windowEnd,
+  windowStart: a.windowStart,
+});
+const mailedJson = (m: Partial<Record<RuleId, MailedRule>>) =>
+  Object.fromEntries(
+    Object.entries(m)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([rule, v]) => [rule, { at: v.at, severity: v.severity }]),
+  );
+// `alert` and `mailed` are optional and left out when absent, so state written before alerts
+// existed reads back unchanged and a customer without alerts costs nothing.
 const customerJson = (c: CustomerState) => ({
+  ...(c.alert ? { alert: alertJson(c.alert) } : {}),
   firstOrderTs: c.firstOrderTs,
   items: c.items,
   lastOrderTs: c.lastOrderTs,
+  ...(c.mailed && Object.keys(c.mailed).length > 0 ? { mailed: mailedJson(c.mailed) } : {}),
   orders: c.orders,
   ...(c.place ? { place: placeJson(c.place) } : {}),
   recent: c.recent.map(recentJson),
@@ -113,6 +119,35 @@ class Reader {
 }
 
 const RULE_ID_SET: ReadonlySet<string> = new Set(RULE_IDS);
+const SEVERITY_SET: ReadonlySet<string> = new Set(SEVERITIES);
+
+const readRuleId = (r: Reader, v: unknown): RuleId => (typeof v === 'string' && RULE_ID_SET.has(v) ? (v as RuleId) : r.fail(`unknown rule id ${JSON.stringify(v)}`));
+const readSeverity = (r: Reader, v: unknown): Severity => (typeof v === 'string' && SEVERITY_SET.has(v) ? (v as Severity) : r.fail(`unknown severity ${JSON.stringify(v)}`));
+
+function readAlert(r: Reader, raw: unknown): OpenAlert {
+  const o = r.object(raw);
+  const alert: OpenAlert = {
+    openedAt: r.at('openedAt').number(o.openedAt),
+    windowStart: r.at('windowStart').number(o.windowStart),
+    windowEnd: r.at('windowEnd').number(o.windowEnd),
+    rules: r.at('rules').array(o.rules).map((id, i) => readRuleId(r.at('rules').at(i), id)),
+    orderIds: r.at('orderIds').array(o.orderIds).map((id, i) => r.at('orderIds').at(i).string(id)),
+    mails: r.at('mails').count(o.mails),
+    evidence: r.at('evidence').string(o.evidence),
+  };
+  if (o.mailedSeverity !== undefined) alert.mailedSeverity = readSeverity(r.at('mailedSeverity'), o.mailedSeverity);
+  return alert;
+}
+
+function readMailed(r: Reader, raw: unknown): Partial<Record<RuleId, MailedRule>> {
+  const out: Partial<Record<RuleId, MailedRule>> = {};
+  for (const [rule, value] of Object.entries(r.object(raw))) {
+    const vr = r.at(rule);
+    const v = vr.object(value);
+    out[readRuleId(vr, rule)] = { at: vr.at('at').number(v.at), severity: readSeverity(vr.at('severity'), v.severity) };
+  }
+  return out;
+}
 
 function readCustomer(r: Reader, raw: unknown): CustomerState {
   const o = r.object(raw);
@@ -126,12 +161,12 @@ function readCustomer(r: Reader, raw: unknown): CustomerState {
       const er = r.at('recent').at(i);
       const x = er.object(e);
       const entry: RecentOrder = { id: er.at('id').string(x.id), ts: er.at('ts').number(x.ts), pm: er.at('pm').string(x.pm) };
-      if (x.f !== undefined) {
-        entry.f = er.at('f').array(x.f).map((id) => (typeof id === 'string' && RULE_ID_SET.has(id) ? (id as RuleId) : er.at('f').fail(`unknown rule id ${JSON.stringify(id)}`)));
-      }
+      if (x.f !== undefined) entry.f = er.at('f').array(x.f).map((id) => readRuleId(er.at('f'), id));
       return entry;
     }),
   };
+  if (o.alert !== undefined) c.alert = readAlert(r.at('alert'), o.alert);
+  if (o.mailed !== undefined) c.mailed = readMailed(r.at('mailed'), o.mailed);
   if (o.place !== undefined) {
     const pr = r.at('place');
     const p = pr.object(o.place);

@@ -21,7 +21,8 @@ import {
   type Evidence,
   type WindowHit,
 } from './fraud/detectors.ts';
-import { DEFAULT_FRAUD_RULES, RULE_IDS, longestWindowMs, ruleOf, type FraudRule, type RuleId } from './fraud/rules.ts';
+import { DEFAULT_ALERT_POLICY, stepAlert, type AlertHit, type AlertMailSnapshot, type AlertPolicy, type MailedRule, type OpenAlert } from './fraud/alerting.ts';
+import { DEFAULT_FRAUD_RULES, RULE_IDS, longestWindowMs, ruleOf, type FraudRule, type RuleId, type Severity } from './fraud/rules.ts';
 import type { SilverItemRow, SilverOrderRow } from './rows.ts';
 
 export const STATE_VERSION = 1;
@@ -63,6 +64,10 @@ export interface CustomerState {
   /** Sorted by (ts, id); pruned to the longest fraud window plus the watermark slack before the event watermark. */
   recent: RecentOrder[];
   place?: TrustedPlace;
+  /** The customer's latest fraud alert: later hits within its window update it (fraud/alerting.ts). */
+  alert?: OpenAlert;
+  /** Per rule, when it was last mailed for this customer and at what severity: the alert cooldown. */
+  mailed?: Partial<Record<RuleId, MailedRule>>;
 }
 
 export interface CategoryState {
@@ -91,6 +96,8 @@ export interface StateConfig {
   dedupWindowMs: number;
   /** The fraud rules in force: they decide how long recent orders are kept. Default: the shipped rule set. */
   rules?: readonly FraudRule[];
+  /** Alert window, cooldown and mail threshold: the alerts in the state follow them. Default: DEFAULT_ALERT_POLICY. */
+  alertPolicy?: AlertPolicy;
 }
 
 /** The checkpoint cannot be read back: a corrupt or foreign object under state/. */
@@ -232,11 +239,21 @@ export interface RuleHit {
   windowStart: number;
 }
 
+/** An alert the batch opened or updated: as the batch left it, or as it stood when a later hit of the batch closed it. */
+export interface TouchedAlert {
+  customerId: string;
+  alert: OpenAlert;
+  /** Mails this batch's hits made it worth, in event-time order. */
+  mails: AlertMailSnapshot[];
+}
+
 export interface StepOutput {
   /** The state after the batch; `seen` and `arrivalWatermarkTs` are left as they were (advanceState moves them). */
   state: PartitionState;
   /** Every rule hit, in processing order. */
   hits: RuleHit[];
+  /** Alerts the batch opened or updated, in the order the walk first touched them. */
+  alerts: TouchedAlert[];
   /** Customers with an order in the batch, sorted. */
   touchedCustomers: string[];
   /** Categories with a line in the batch, sorted. */
@@ -290,12 +307,25 @@ const cloneCustomer = (c: CustomerState): CustomerState => ({
 const RULE_RANK = new Map<string, number>(RULE_IDS.map((id, i) => [id, i]));
 export const byRuleOrder = (a: string, b: string): number => (RULE_RANK.get(a) ?? 99) - (RULE_RANK.get(b) ?? 99) || (a < b ? -1 : a > b ? 1 : 0);
 
+/** How far past both its arrival and the customer's latest order an order must be dated to count as future-dated. */
+export const FUTURE_DATED_MS = 24 * 3_600_000;
+
+/**
+ * Dated ahead of when it reached Kafka (by more than the watermark slack) and more than a day
+ * after the customer's latest order so far. Both are facts of the order and the customer's own
+ * history, never of the batch it came in: a test against the batch's watermark took every order
+ * of a batch spanning hours of event time (a replay, a fast simulation) for future-dated.
+ */
+const isFutureDated = (order: SilverOrderRow, c: CustomerState): boolean =>
+  order.orderTs > order.kafkaTs + WATERMARK_SLACK_MS && (c.orders === 0 || order.orderTs > c.lastOrderTs + FUTURE_DATED_MS);
+
 /** Walks one batch (distinct silver orders and their items) through the state and the fraud rules. */
 export function stepPartition(
   prev: PartitionState,
   orders: readonly SilverOrderRow[],
   items: readonly SilverItemRow[],
   rules: readonly FraudRule[] = DEFAULT_FRAUD_RULES,
+  alertPolicy: AlertPolicy = DEFAULT_ALERT_POLICY,
 ): StepOutput {
   const linesOf = new Map<string, SilverItemRow[]>();
   for (const item of items) {
@@ -338,9 +368,21 @@ export function stepPartition(
   const paymentHopping = ruleOf(rules, 'payment-hopping');
   const impossibleTravel = ruleOf(rules, 'impossible-travel');
 
+  const severityOf = new Map<RuleId, Severity>(rules.map((r) => [r.id, r.severity]));
+  const severity = (rule: RuleId): Severity => severityOf.get(rule) ?? 'medium';
+  const touchedAlerts = new Map<string, TouchedAlert>();
+  const touchAlert = (customerId: string, alert: OpenAlert): TouchedAlert => {
+    const key = `${customerId}\0${alert.openedAt}`;
+    const touched = touchedAlerts.get(key) ?? { customerId, alert, mails: [] };
+    touched.alert = alert;
+    touchedAlerts.set(key, touched);
+    return touched;
+  };
+
   const hits: RuleHit[] = [];
   for (const order of sorted) {
     const c = customer(order.customerId);
+    const firstHitOfOrder = hits.length;
     const lines = linesOf.get(order.orderId) ?? [];
     const hit = (rule: RuleId, evidence: Evidence, flaggedOrderIds: string[] = [order.orderId], windowStart = order.orderTs): void => {
       hits.push({ rule, customerId: order.customerId, orderId: order.orderId, orderTs: order.orderTs, flaggedOrderIds, evidence, windowStart });
@@ -385,11 +427,22 @@ export function stepPartition(
       if (travel) {
         const { windowStart, ...evidence } = travel;
         hit('impossible-travel', evidence, [order.orderId], windowStart);
-      } else if (eventWatermarkTs === null || order.orderTs <= eventWatermarkTs) {
-        // A future-dated order (past the watermark) is no place the customer has been: anchored
-        // there, every later trip would look weeks long and never impossible.
+      } else if (!isFutureDated(order, c)) {
+        // A future-dated order is no place the customer has been: anchored there, every later
+        // trip would look weeks long and never impossible.
         c.place = { orderId: order.orderId, ts: order.orderTs, lat: order.lat, lon: order.lon, city: order.city, country: order.country };
       }
+    }
+
+    // The order's hits join the customer's alert (or open one); a mail is decided here, order by
+    // order, so it does not depend on where the batches were cut.
+    const orderHits: AlertHit[] = hits.slice(firstHitOfOrder);
+    const alerted = stepAlert(c.alert, c.mailed ?? {}, orderHits, severity, alertPolicy, byRuleOrder);
+    if (alerted) {
+      const touched = touchAlert(order.customerId, alerted.alert);
+      if (alerted.mail) touched.mails.push(alerted.mail);
+      c.alert = alerted.alert;
+      if (alerted.mailed !== c.mailed && Object.keys(alerted.mailed).length > 0) c.mailed = alerted.mailed;
     }
 
     // Running totals, after the rules read them.
@@ -431,6 +484,7 @@ export function stepPartition(
   return {
     state: { ...prev, eventWatermarkTs, customers, categories, productQuantities: products },
     hits,
+    alerts: [...touchedAlerts.values()],
     touchedCustomers: [...new Set(sorted.map((o) => o.customerId))].sort(),
     touchedCategories: [...touchedCategories].sort(),
   };
@@ -448,7 +502,7 @@ export function advanceState(
   items: readonly SilverItemRow[],
   config: StateConfig,
 ): PartitionState {
-  const { state } = stepPartition(prev, orders, items, config.rules ?? DEFAULT_FRAUD_RULES);
+  const { state } = stepPartition(prev, orders, items, config.rules ?? DEFAULT_FRAUD_RULES, config.alertPolicy ?? DEFAULT_ALERT_POLICY);
   const arrivalWatermarkTs = nextWatermark(prev.arrivalWatermarkTs, orders.map((o) => o.kafkaTs));
   const seen = new Map<string, number>();
   const cutoff = dedupCutoffTs(arrivalWatermarkTs, config.dedupWindowMs);

@@ -243,6 +243,18 @@ const ALERT_MARKER_MAX_CHARS = 200;
  * built from batch ids and digests (never from a message's fields), so the readable form is the
  * usual one; the digest keeps any id a valid object name on S3 and on disk alike.
  */
+/** Fraud mails waiting for the next digest (ALERT_DIGEST_MINUTES): `alerts/digest/<topic>/pending/<mailId>.json`. */
+export function digestPendingPrefix(topic: string): string {
+  return `alerts/digest/${encodeURIComponent(topic)}/pending/`;
+}
+export function digestPendingKey(topic: string, mailId: string): string {
+  return `${digestPendingPrefix(topic)}${encodeURIComponent(mailId)}.json`;
+}
+/** The digest being sent: the list it was cut from, kept until its mails are cleared, so a retry sends the same digest. */
+export function digestPlanKey(topic: string): string {
+  return `alerts/digest/${encodeURIComponent(topic)}/plan.json`;
+}
+
 export function alertSentKey(alertId: string): string {
   if (alertId.length === 0) throw new RangeError('alert id must not be empty');
   const encoded = encodeURIComponent(alertId);

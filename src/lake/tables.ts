@@ -166,6 +166,10 @@ export const TABLES = {
     score: 'DOUBLE',
     evidence: 'STRING',
     batchId: 'STRING',
+    // Added with alerts that span batches (issue 18); nullable, so older parts still read.
+    openedAt: { type: 'TIMESTAMP', nullable: true },
+    mails: { type: 'STRING', nullable: true },
+    asOfOffset: { type: 'INT64', nullable: true },
   }),
   dqMetrics: defineTable<DqMetricRow>(TABLE_PATHS.dqMetrics, {
     batchId: 'STRING',

@@ -15,7 +15,7 @@ import { versionByShape } from '../schemas/registry.ts';
 import { paymentChoices, profileOf, shoppingPropensity, trafficShape, ZipfCustomers, type CustomerProfile } from './behaviour.ts';
 import { MinHeap } from './heap.ts';
 import { placePicker, type PlacePicker } from './places.ts';
-import { ANOMALY_TYPES, VALID_DEFECTS, isFraudType, type AnomalyType, type DefectType, type FraudType, type SimMessage, type TruthItem, type TruthRecord } from './types.ts';
+import { ANOMALY_TYPES, FRAUD_TYPES, VALID_DEFECTS, isFraudType, type AnomalyType, type DefectType, type FraudType, type SimMessage, type TruthItem, type TruthRecord } from './types.ts';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -39,6 +39,9 @@ export const PATTERN_QUIET_MS = 65 * MINUTE_MS;
 export const NORMAL_BAND = { min: 0.7, max: 1.5 } as const;
 /** High-value orders go to customers whose usual is high enough that 4,800 USD is < 5× any normal order. */
 export const HIGH_VALUE_USD = { threshold: 4000, min: 4050, max: 4800, minBudget: 1500 } as const;
+/** The high-value pattern is also a value spike: at least this many times the customer's mean (config/fraud-rules.json flags from 5 ×, the brief from 8 ×), after this many orders (the rule needs 3). */
+const HIGH_VALUE_SPIKE_TIMES = 8.5;
+const HIGH_VALUE_SPIKE_HISTORY = 4;
 export const VALUE_SPIKE = { factor: 10, maxUsd: 3900, maxBudget: 200, minHistory: 5 } as const;
 export const QUANTITY_OUTLIER = { min: 20, max: 30, minBudget: 400 } as const;
 export const NORMAL_MAX_QUANTITY = 5;
@@ -69,7 +72,20 @@ export interface GeneratorOptions {
   dailyRhythm?: boolean;
   /** Messages in the run, when known: patterns are then never cut short by the end. */
   count?: number;
+  /**
+   * Share of normal orders that look unusual for an honest reason (default 0): gifts shipped
+   * abroad, orders shipped to an office nearby, big orders of customers who can afford them.
+   * Labelled in the truth file (`benign`), never fraud, so precision is measured against them.
+   */
+  benignRate?: number;
 }
+
+/** What the benign mix consists of, and in what proportions. */
+export const BENIGN_KINDS = ['gift-abroad', 'office', 'big-spender'] as const;
+export type BenignKind = (typeof BENIGN_KINDS)[number];
+const BENIGN_WEIGHTS = [0.55, 0.3, 0.15];
+/** A big spender's big order: above the high-value threshold, at most this many times their usual budget (never a value spike, flagged from 5 ×). */
+export const BIG_SPENDER = { minBudget: 2000, minUsd: 4100, maxTimesBudget: 2.5, maxUsd: 9000 } as const;
 
 interface Ship {
   city: City;
@@ -89,6 +105,10 @@ interface OrderPlan {
   /** Undefined: the customer's home address. */
   ship?: Ship;
   fraud: FraudType | null;
+  /** A second rule the same fraudulent order breaks (a card thief's order rarely has one signal only). */
+  alsoFraud?: FraudType;
+  /** A normal order that looks unusual for an honest reason (labelled benign in the truth file). */
+  benign?: BenignKind;
   patternId: string | null;
   defect: DefectType | null;
 }
@@ -170,7 +190,9 @@ export class OrderSimulator {
   private readonly typeWeights: number[];
   private readonly meanGapMs: number;
   private readonly dailyRhythm: boolean;
+  private readonly benignRate: number;
 
+  private readonly rngBenign: Random;
   private readonly rngClock: Random;
   private readonly rngSlots: Random;
   private readonly rngPick: Random;
@@ -221,6 +243,8 @@ export class OrderSimulator {
     const perHour = options.eventRatePerHour ?? Math.max(60, DEFAULT_ORDERS_PER_CUSTOMER_HOUR * this.customers);
     this.meanGapMs = HOUR_MS / perHour;
     this.dailyRhythm = options.dailyRhythm ?? true;
+    this.benignRate = options.benignRate ?? 0;
+    if (!(this.benignRate >= 0 && this.benignRate < 1)) throw new RangeError('benign rate must be in [0, 1)');
 
     const root = new Random(options.seed ?? 1);
     this.rngClock = root.fork('clock');
@@ -229,6 +253,8 @@ export class OrderSimulator {
     this.rngOrder = root.fork('orders');
     this.rngWire = root.fork('wire');
     this.zipf = new ZipfCustomers(this.customers, root.fork('zipf'));
+    // Forked last and drawn from only for the benign mix: a run without it draws what it drew before.
+    this.rngBenign = root.fork('benign');
     this.places = placePicker(reference.gazetteer);
 
     const n = this.customers + 1;
@@ -426,6 +452,7 @@ export class OrderSimulator {
     const { id, ts } = this.pickNormalCustomer(slotTs, defect === 'future-date' ? isFutureDateCustomer : undefined);
     this.clock = Math.max(this.clock, ts);
     const plan: OrderPlan = { customer: id, ts, lines: this.normalBasket(id, ts), paymentMethod: this.usualPayment(id), ship: this.normalShip(id), fraud: null, patternId: null, defect };
+    if (defect === null && this.benignRate > 0 && this.rngBenign.chance(this.benignRate)) this.makeBenign(plan);
     if (defect === 'future-date') plan.ts = ts + DAY_MS + HOUR_MS + Math.round(this.rngOrder.between(0, 29 * DAY_MS));
     const message = this.emit(plan);
     if (defect === null && message.truth.valid) {
@@ -434,6 +461,31 @@ export class OrderSimulator {
       else this.recent[this.stats.sent % RECENT_MESSAGES] = message;
     }
     return message;
+  }
+
+  /** Turns a normal order into one of the benign kinds (it stays normal when the customer does not fit). */
+  private makeBenign(plan: OrderPlan): void {
+    const r = this.rngBenign;
+    const c = this.customer(plan.customer);
+    const kind = BENIGN_KINDS[r.weightedIndex(BENIGN_WEIGHTS)]!;
+    if (kind === 'gift-abroad') {
+      const foreign = this.places.foreignCities(c);
+      if (foreign.length === 0) return;
+      const city = r.pick(foreign);
+      plan.ship = { city, street: streetLine(r, languageOfCountry(city.country)) };
+    } else if (kind === 'office') {
+      const near = this.places.nearCities(c);
+      if (near.length === 0) return;
+      plan.ship = { city: r.pick(near), street: streetLine(r, languageOfCountry(c.homeCountry)) };
+    } else {
+      const budget = this.profile(plan.customer).budgetUsd;
+      if (budget < BIG_SPENDER.minBudget) return;
+      const max = Math.min(BIG_SPENDER.maxUsd, budget * BIG_SPENDER.maxTimesBudget);
+      const lines = this.basket(r.between(BIG_SPENDER.minUsd, max), BIG_SPENDER.minUsd, max);
+      if (!lines) return;
+      plan.lines = lines;
+    }
+    plan.benign = kind;
   }
 
   private newPattern(type: FraudType): string {
@@ -506,19 +558,27 @@ export class OrderSimulator {
         return this.emit({ customer: id, ts, lines: this.normalBasket(id, ts), paymentMethod: method, fraud: null, patternId, defect: null });
       }
       case 'foreign-shipping': {
-        const id = this.pickPatternCustomer(ts, ts, (c) => this.places.foreignCities(this.customer(c)).length > 0);
-        if (id === undefined) return undefined;
-        const city = r.pick(this.places.foreignCities(this.customer(id)));
-        this.block(id, ts);
-        return this.emit({ customer: id, ts, lines: this.normalBasket(id, ts), paymentMethod: this.usualPayment(id), ship: { city, street: streetLine(r, languageOfCountry(city.country)) }, fraud: type, patternId: this.newPattern(type), defect: null });
-      }
-      case 'high-value': {
-        const id = this.pickPatternCustomer(ts, ts, (c) => this.profile(c).budgetUsd >= HIGH_VALUE_USD.minBudget);
+        // A thief ships abroad, and a dear basket: two signals (high value alone or a foreign
+        // address alone is what honest customers do every day).
+        const id = this.pickPatternCustomer(ts, ts, (c) => this.places.foreignCities(this.customer(c)).length > 0 && this.profile(c).budgetUsd >= HIGH_VALUE_USD.minBudget);
         if (id === undefined) return undefined;
         const lines = this.basket(r.between(4200, 4700), HIGH_VALUE_USD.min, HIGH_VALUE_USD.max);
         if (!lines) return undefined;
+        const city = r.pick(this.places.foreignCities(this.customer(id)));
         this.block(id, ts);
-        return this.emit({ customer: id, ts, lines, paymentMethod: this.usualPayment(id), fraud: type, patternId: this.newPattern(type), defect: null });
+        return this.emit({ customer: id, ts, lines, paymentMethod: this.usualPayment(id), ship: { city, street: streetLine(r, languageOfCountry(city.country)) }, fraud: type, alsoFraud: 'high-value', patternId: this.newPattern(type), defect: null });
+      }
+      case 'high-value': {
+        // A dear order from a customer who never spends that much: high value and a value spike
+        // (a big order of a customer who can afford it is the benign `big-spender`).
+        const mean = (c: number): number => this.usdSum[c]! / this.validCount[c]!;
+        const floor = (c: number): number => Math.max(HIGH_VALUE_USD.min, HIGH_VALUE_SPIKE_TIMES * mean(c));
+        const id = this.pickPatternCustomer(ts, ts, (c) => !isFutureDateCustomer(c) && this.validCount[c]! >= HIGH_VALUE_SPIKE_HISTORY && floor(c) <= HIGH_VALUE_USD.max - 100);
+        if (id === undefined) return undefined;
+        const lines = this.basket(r.between(floor(id), HIGH_VALUE_USD.max), floor(id), HIGH_VALUE_USD.max);
+        if (!lines) return undefined;
+        this.block(id, ts);
+        return this.emit({ customer: id, ts, lines, paymentMethod: this.usualPayment(id), fraud: type, alsoFraud: 'value-spike', patternId: this.newPattern(type), defect: null });
       }
       case 'value-spike': {
         const spikeFloor = (c: number): number => VALUE_SPIKE.factor * Math.max(this.usdSum[c]! / this.validCount[c]!, this.usdMax[c]!);
@@ -676,7 +736,8 @@ export class OrderSimulator {
       orderId,
       valid,
       defect,
-      fraud: plan.fraud ? [plan.fraud] : [],
+      fraud: plan.fraud ? [plan.fraud, ...(plan.alsoFraud ? [plan.alsoFraud] : [])].sort((a, b) => FRAUD_TYPES.indexOf(a) - FRAUD_TYPES.indexOf(b)) : [],
+      benign: plan.benign ?? null,
       patternId: plan.patternId,
       customerId: customer.customerId,
       orderTs: ts,

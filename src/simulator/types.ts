@@ -36,7 +36,10 @@ export interface TruthRecord {
   orderId: string;
   valid: boolean;
   defect: DefectType | null;
+  /** Fraud labels: the rules the order is meant to trigger (two for a fraud with two signals), sorted in rule order. */
   fraud: FraudType[];
+  /** For a normal order that looks unusual for an honest reason (`gift-abroad`, `office`, `big-spender`); null otherwise. */
+  benign: string | null;
   /** Groups the orders of one fraud instance, e.g. "velocity-12"; null for normal orders. */
   patternId: string | null;
   customerId: string;

@@ -2,12 +2,14 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import type { Config } from '../config.ts';
 import { createActivities, openPartitionStates } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
 import type { Logger } from '../logger.ts';
 import { whenReachable } from '../startup.ts';
+import { alertDigestWorkflowId, type AlertDigestInput } from '../workflows/types.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -25,6 +27,20 @@ function installRuntime(config: Config, log: Logger): void {
     shutdownSignals: [],
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.WORKER_SDK_METRICS_PORT}` } } },
   });
+}
+
+/**
+ * Digest mode: the topic's digest workflow runs once however many workers start it. A change of
+ * ALERT_DIGEST_MINUTES takes effect when that run is terminated (the next worker starts a new one).
+ */
+async function ensureAlertDigest(client: Client, config: Config, log: Logger): Promise<void> {
+  const input: AlertDigestInput = { topic: config.KAFKA_TOPIC, everyMinutes: config.ALERT_DIGEST_MINUTES };
+  try {
+    await client.workflow.start('alertDigest', { workflowId: alertDigestWorkflowId(config.KAFKA_TOPIC), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
+    log.info({ everyMinutes: input.everyMinutes }, 'fraud digest workflow started');
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
 }
 
 /** How long a stopping worker lets in-flight activities finish before handing them back. */
@@ -77,6 +93,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     shutdownGraceTime: SHUTDOWN_GRACE,
   });
+  if (config.ALERT_DIGEST_MINUTES > 0) await ensureAlertDigest(deps.temporal, config, log);
   const done = Promise.all([worker.run(), stateWorker.run()])
     .then(() => undefined)
     .finally(async () => {

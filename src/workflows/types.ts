@@ -99,6 +99,16 @@ export interface QualityResult {
 export interface AlertResult {
   sent: number;
   alreadySent: number;
+  /** Digest mode: fraud mails put into the outbox for the next digest. */
+  queued?: number;
+}
+
+/** The digest workflow of a topic (ALERT_DIGEST_MINUTES > 0): one per topic, started by the workers. */
+export const alertDigestWorkflowId = (topic: string): string => `alert-digest-${topic}`;
+
+export interface AlertDigestInput {
+  topic: string;
+  everyMinutes: number;
 }
 
 export interface BatchResult {

@@ -19,8 +19,10 @@ export interface PipelineFacts {
   customers: readonly { customerId: string; orders: number; items: number; spendUsd: number }[];
   /** latest gold/category_totals summed over partitions */
   categories: readonly { category: string; items: number; revenueUsd: number }[];
-  /** gold/fraud_alerts alertId of every row (repeats included) */
+  /** gold/fraud_alerts alertId of every row (repeats included: later batches update an alert) */
   fraudAlertIds: readonly string[];
+  /** the mail ids the gold/fraud_alerts rows ask for (their `mails` column), repeats included */
+  fraudMailIds: readonly string[];
   /** mails to the pipeline's recipient; sentAt from the Date header the sender wrote (second resolution), null without one */
   mails: readonly { subject: string; messageId: string; sentAt: number | null }[];
 }
@@ -151,12 +153,12 @@ export function inMailWindow(copies: readonly (number | null)[], kills: readonly
   return kills.some((k) => k >= first && k <= first + 1_000 + MAIL_WINDOW_MS && k <= repeat + 1_000);
 }
 
-/** One fraud mail per gold alert, matched by the Message-ID derived from the alert id. */
-export function alertChecks(facts: Pick<PipelineFacts, 'fraudAlertIds' | 'mails'>, mailWindowKills: readonly number[] = []): Check[] {
-  const alertIds = new Set(facts.fraudAlertIds);
+/** One fraud mail per mail the gold alert rows ask for, matched by the Message-ID derived from the mail id. */
+export function alertChecks(facts: Pick<PipelineFacts, 'fraudAlertIds' | 'fraudMailIds' | 'mails'>, mailWindowKills: readonly number[] = []): Check[] {
+  const mailIds = new Set(facts.fraudMailIds);
   const copies = new Map<string, (number | null)[]>();
   for (const mail of facts.mails) copies.set(mail.messageId, [...(copies.get(mail.messageId) ?? []), mail.sentAt]);
-  const expectedIds = new Map([...alertIds].map((id) => [alertMessageId(id), id]));
+  const expectedIds = new Map([...mailIds].map((id) => [alertMessageId(id), id]));
   const fraudMails = facts.mails.filter((m) => m.subject.startsWith('[fraud]'));
   const missing = [...expectedIds].filter(([messageId]) => !copies.has(messageId)).map(([, id]) => id);
   const unexpected = fraudMails.filter((m) => !expectedIds.has(m.messageId)).map((m) => m.subject);
@@ -166,10 +168,11 @@ export function alertChecks(facts: Pick<PipelineFacts, 'fraudAlertIds' | 'mails'
   const extra = (list: typeof repeated): number => list.reduce((n, [, times]) => n + times.length - 1, 0);
   const received = [...expectedIds.keys()].filter((id) => copies.has(id)).length;
   return [
-    info('alerts', 'fraud alerts in gold (mails expected)', alertIds.size),
-    zero('alerts', 'fraud alerts twice in gold', facts.fraudAlertIds.length - alertIds.size),
-    exact('alerts', 'fraud mails received', alertIds.size, received),
-    zero('alerts', 'fraud alerts without a mail', missing),
+    info('alerts', 'fraud alerts in gold', new Set(facts.fraudAlertIds).size),
+    info('alerts', 'fraud mails asked for by gold (mails expected)', mailIds.size),
+    zero('alerts', 'fraud mails asked for twice in gold', facts.fraudMailIds.length - mailIds.size),
+    exact('alerts', 'fraud mails received', mailIds.size, received),
+    zero('alerts', 'fraud mails asked for and not received', missing),
     exact('alerts', 'mails duplicated (same Message-ID), no kill to explain it', 0, extra(unexplained), sample(unexplained.map(([id, times]) => `${id}×${times.length}`))),
     info('alerts', 'mails repeated in the documented kill window', extra(explained)),
     zero('alerts', 'fraud mails for no alert', unexpected),

@@ -1,6 +1,7 @@
 // Reads what a run left behind, for the exactly-once verdict (exactly-once.ts): the lake through
 // DuckDB (an independent reader), the batch runs from Temporal's visibility, the partitions' high
 // watermarks from Kafka and the alert mails from the catcher.
+import { mailsOfAlertRow } from '../../src/domain/fraud/evaluate.ts';
 import { withLakeSnapshot } from './duckdb.ts';
 import type { PipelineFacts } from './exactly-once.ts';
 import type { TestPipeline } from './pipeline.ts';
@@ -25,10 +26,11 @@ export async function readPipelineFacts(pipeline: TestPipeline): Promise<Pipelin
     const categories = await query(`SELECT category, sum(items) AS items, sum(revenueUsd) AS revenue FROM (
         SELECT * FROM {gold/category_totals} QUALIFY row_number() OVER (PARTITION BY partition, category ORDER BY asOfOffset DESC) = 1)
       GROUP BY category`);
-    const alerts = await query('SELECT alertId FROM {gold/fraud_alerts}');
+    const alerts = await query('SELECT alertId, mails FROM {gold/fraud_alerts}');
     return { bronze, silver, quarantine, customers, categories, alerts };
   });
-  const mails = await settledMail(pipeline, lake.alerts.length);
+  const fraudMailIds = lake.alerts.flatMap((r) => mailsOfAlertRow({ mails: r.mails === null || r.mails === undefined ? null : String(r.mails) }).map((m) => m.mailId));
+  const mails = await settledMail(pipeline, fraudMailIds.length);
   return {
     runs,
     highWatermarks,
@@ -38,6 +40,7 @@ export async function readPipelineFacts(pipeline: TestPipeline): Promise<Pipelin
     customers: lake.customers.map((r) => ({ customerId: String(r.customerId), orders: Number(r.orders), items: Number(r.items), spendUsd: Number(r.spendUsd) })),
     categories: lake.categories.map((r) => ({ category: String(r.category), items: Number(r.items), revenueUsd: Number(r.revenue) })),
     fraudAlertIds: lake.alerts.map((r) => String(r.alertId)),
+    fraudMailIds,
     mails,
   };
 }
@@ -48,7 +51,7 @@ async function settledMail(pipeline: TestPipeline, fraudAlerts: number): Promise
     (await caughtMail(pipeline.config))
       .filter((m) => m.to.some((t) => t.address === pipeline.config.ALERT_TO))
       .map((m) => ({ subject: m.subject, messageId: String(m.headers?.['message-id'] ?? ''), sentAt: sentAt(m.time) }));
-  await waitFor('one mail per fraud alert in the catcher', async () => (await read()).filter((m) => m.subject.startsWith('[fraud]')).length >= fraudAlerts, { timeoutMs: 20_000 }).catch(() => undefined);
+  await waitFor('one mail per fraud mail gold asks for, in the catcher', async () => (await read()).filter((m) => m.subject.startsWith('[fraud]')).length >= fraudAlerts, { timeoutMs: 20_000 }).catch(() => undefined);
   return read();
 }
 

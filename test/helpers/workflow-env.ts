@@ -36,6 +36,7 @@ export type StubActivities = Pick<
   | 'stateTaskQueue'
   | 'writeStateSnapshot'
   | 'sendAlerts'
+  | 'sendAlertDigest'
   | 'planBackfill'
   | 'listBackfillBatches'
   | 'refetchRawBatches'
@@ -73,6 +74,7 @@ export function stubActivities(overrides: Partial<StubActivities> = {}): StubAct
     stateTaskQueue: async () => undefined,
     writeStateSnapshot: async (input) => ({ key: `state/partition=${input.partition}/snapshot`, bytes: 0, ids: 0, customers: 0, deletedObjects: 0 }),
     sendAlerts: async () => ({ sent: 1, alreadySent: 0 }),
+    sendAlertDigest: async () => ({ alerts: 0 }),
     planBackfill: async () => [],
     listBackfillBatches: async () => ({ batches: [], more: false }),
     refetchRawBatches: async () => undefined,

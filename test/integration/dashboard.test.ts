@@ -69,6 +69,9 @@ const FIRST_ALERT: FraudAlertRow = {
   score: 0.875,
   evidence: '{"velocity":{"orders":7}}',
   batchId: 'orders-0-0',
+  openedAt: M1,
+  mails: '[]',
+  asOfOffset: 10,
 };
 
 const NEW_ALERT: FraudAlertRow = {
@@ -82,6 +85,9 @@ const NEW_ALERT: FraudAlertRow = {
   score: 0.95,
   evidence: '{}',
   batchId: 'orders-0-10',
+  openedAt: M3,
+  mails: '[]',
+  asOfOffset: 20,
 };
 
 async function writeFirstBatches(lake: LakeStore): Promise<void> {

@@ -7,9 +7,10 @@ import {
   escapeHtml,
   headerSafe,
   renderFraudAlertEmail,
+  qualityAlertId,
   renderQualityAlertEmail,
 } from '../../src/domain/alert-email.ts';
-import { evaluateFraud, fraudAlertId } from '../../src/domain/fraud/evaluate.ts';
+import { evaluateFraud, fraudAlertId, fraudMailId, mailsOfAlertRow } from '../../src/domain/fraud/evaluate.ts';
 import { DEFAULT_FRAUD_RULES } from '../../src/domain/fraud/rules.ts';
 import type { DqMetricRow, FraudAlertRow } from '../../src/domain/rows.ts';
 import { emptyPartitionState } from '../../src/domain/state.ts';
@@ -29,8 +30,9 @@ function fraudCase(overrides: Parameters<typeof shippedTo>[1] = {}) {
 describe('fraud alert e-mail', () => {
   it('names the customer and the rules in a [fraud] subject and carries the figures, orders and links', () => {
     const { alert, order } = fraudCase();
-    const mail = renderFraudAlertEmail(alert, [order], links, envelope);
-    assert.equal(mail.subject, '[fraud] customer 1: high-value, foreign-shipping (1 order, 4,523.50 USD)');
+    const mail = renderFraudAlertEmail(alert, [order], links, envelope, mailsOfAlertRow(alert)[0]);
+    // Two weak signals together: medium, worth a mail.
+    assert.equal(mail.subject, '[fraud] customer 1: high-value, foreign-shipping (medium, 1 order)');
     assert.deepEqual([mail.from, mail.to], [envelope.from, envelope.to]);
     for (const part of [mail.text, mail.html]) {
       for (const expected of ['Anna Schmidt', 'o-42', '4,523.50', 'Tokyo, JP', '8918.6', 'Gift wrap, please', 'orders-3-1200', 'high-value', 'foreign-shipping', 'above 4,000.00 USD', links.dashboardUrl]) {
@@ -39,17 +41,19 @@ describe('fraud alert e-mail', () => {
     }
     assert.ok(mail.text.includes(`Batch run in Temporal: ${links.temporalRunUrl}`));
     assert.ok(mail.html.includes(`<a href="${links.temporalRunUrl}">`));
-    assert.equal(mail.headers[ALERT_ID_HEADER], fraudAlertId('orders-3-1200', '1'));
+    assert.equal(mail.headers[ALERT_ID_HEADER], fraudAlertId('orders', '1', order.orderTs));
     assert.equal(mail.headers[ALERT_KIND_HEADER], 'fraud');
   });
 
-  it('derives the Message-ID from the alert id alone', () => {
+  it('derives the Message-ID from the mail id alone (alert and mail number), not from the batch', () => {
     const { alert, order } = fraudCase();
-    const mail = renderFraudAlertEmail(alert, [order], links, envelope);
+    const [first] = mailsOfAlertRow(alert);
+    const mail = renderFraudAlertEmail(alert, [order], links, envelope, first);
     assert.match(mail.messageId, /^<[0-9a-f]{40}@streaming-orders>$/);
-    assert.equal(mail.messageId, alertMessageId(fraudAlertId('orders-3-1200', '1')));
-    assert.equal(renderFraudAlertEmail(alert, [], { temporalRunUrl: 'http://x', dashboardUrl: 'http://y' }, envelope).messageId, mail.messageId);
-    assert.notEqual(alertMessageId(fraudAlertId('orders-3-1200', '2')), mail.messageId);
+    assert.equal(mail.messageId, alertMessageId(fraudMailId(fraudAlertId('orders', '1', order.orderTs), 1)));
+    const elsewhere = evaluateFraud(DEFAULT_FRAUD_RULES, emptyPartitionState(), [order], linesOf([order]), 'orders-3-99').alerts[0]!;
+    assert.equal(renderFraudAlertEmail(elsewhere, [], { temporalRunUrl: 'http://x', dashboardUrl: 'http://y' }, envelope, mailsOfAlertRow(elsewhere)[0]).messageId, mail.messageId);
+    assert.notEqual(alertMessageId(fraudMailId(fraudAlertId('orders', '2', order.orderTs), 1)), mail.messageId);
   });
 
   it('escapes every value that came from an order in the HTML', () => {
@@ -76,9 +80,9 @@ describe('fraud alert e-mail', () => {
   it('lists the earlier orders of a burst that straddles batches by id', () => {
     const orders = Array.from({ length: 7 }, (_, i) => silverOrder({ orderId: `v${i + 1}`, orderTs: T0 + i * MINUTE_MS }));
     const { alerts } = evaluateFraud(DEFAULT_FRAUD_RULES, emptyPartitionState(), orders, linesOf(orders), 'orders-0-7');
-    const mail = renderFraudAlertEmail(alerts[0]!, orders.slice(4), links, envelope);
-    assert.ok(mail.subject.startsWith('[fraud] customer 1: velocity (7 orders'));
-    assert.ok(mail.text.includes('Earlier orders of the same pattern (previous batches): v1, v2, v3, v4'));
+    const mail = renderFraudAlertEmail(alerts[0]!, orders.slice(4), links, envelope, mailsOfAlertRow(alerts[0]!)[0]);
+    assert.equal(mail.subject, '[fraud] customer 1: velocity (high, 7 orders)');
+    assert.ok(mail.text.includes('Earlier orders of the alert (previous batches): v1, v2, v3, v4'));
     assert.ok(mail.text.includes('7 orders within 60 minutes'));
   });
 
@@ -128,5 +132,17 @@ describe('data-quality alert e-mail', () => {
 describe('mail headers', () => {
   it('drop C1 and bidi controls as well as C0', () => {
     assert.equal(headerSafe('[fraud] customer 1\u202Egnp.exe\u0085\u009b2J x'), '[fraud] customer 1 gnp.exe 2J x');
+  });
+});
+
+describe('data-quality alert ids', () => {
+  const late = { check: 'late', field: 'orderTs' };
+  const hour = 3_600_000;
+  it('make one alert per check and cooldown episode of Kafka time, whichever batch or partition breaches', () => {
+    const at = (batchId: string, kafkaTs: number) => qualityAlertId({ ...late, batchId }, { topic: 'orders', kafkaTs, cooldownMs: hour });
+    assert.equal(at('orders-0-100', T0 + 5 * MINUTE_MS), at('orders-3-900', T0 + 50 * MINUTE_MS), 'a replayed day is late in every batch: one mail per hour');
+    assert.notEqual(at('orders-0-100', T0 + 5 * MINUTE_MS), at('orders-0-200', T0 + 65 * MINUTE_MS), 'the next episode mails again');
+    assert.notEqual(at('orders-0-100', T0), qualityAlertId({ ...late, field: 'x', batchId: 'orders-0-100' }, { topic: 'orders', kafkaTs: T0, cooldownMs: hour }));
+    assert.equal(qualityAlertId({ ...late, batchId: 'orders-0-1' }, { topic: 'orders', cooldownMs: hour }), 'orders-0-1:dq:late:orderTs', 'no Kafka time (only unreadable records): per batch');
   });
 });

@@ -22,6 +22,7 @@ function perfect(): PipelineFacts {
     customers: [{ customerId: '7', orders: 2, items: 4, spendUsd: 25 }],
     categories: [{ category: 'Toys', items: 4, revenueUsd: 25 }],
     fraudAlertIds: ['alert-1'],
+    fraudMailIds: ['alert-1'],
     mails: [{ subject: '[fraud] customer 7', messageId: alertMessageId('alert-1'), sentAt: SENT }],
   };
 }
@@ -60,7 +61,7 @@ describe('the exactly-once verdict', () => {
     const twice = { ...perfect(), mails: [...perfect().mails, { ...perfect().mails[0]!, sentAt: SENT + 40_000 }] };
     assert.deepEqual(failures(exactlyOnceVerdict({ facts: twice, oracle, fuzz }), 'alerts'), [`mails duplicated (same Message-ID), no kill to explain it: expected 0, got 1 (${alertMessageId('alert-1')}×2)`]);
     const none = { ...perfect(), mails: [] };
-    assert.ok(failures(exactlyOnceVerdict({ facts: none, oracle, fuzz }), 'alerts').some((f) => f.startsWith('fraud alerts without a mail')));
+    assert.ok(failures(exactlyOnceVerdict({ facts: none, oracle, fuzz }), 'alerts').some((f) => f.startsWith('fraud mails asked for and not received')));
   });
 
   it('accepts a repeated mail only when a worker or SMTP kill fell just after its first copy', () => {

@@ -164,7 +164,7 @@ describe('impossible-travel: consecutive orders too far apart for the time betwe
     const home = shippedTo(PLACES.newYork!, { ...customer2, orderId: 'h1', orderTs: T0, shipsToHome: true, distanceFromHomeKm: 0 });
     const others = [silverOrder({ orderId: 'o1', customerId: '5', orderTs: T0 + MINUTE_MS }), silverOrder({ orderId: 'o2', customerId: '6', orderTs: T0 + 2 * MINUTE_MS })];
     // dated a month ahead and shipped to Los Angeles: the customer has not been there yet
-    const future = shippedTo(PLACES.losAngeles!, { ...customer2, orderId: 'h2', orderTs: T0 + 30 * 24 * HOUR_MS, distanceFromHomeKm: 3936 });
+    const future = shippedTo(PLACES.losAngeles!, { ...customer2, orderId: 'h2', orderTs: T0 + 30 * 24 * HOUR_MS, kafkaTs: T0 + 3 * MINUTE_MS, distanceFromHomeKm: 3936 });
     const trip = shippedTo(PLACES.losAngeles!, { ...customer2, orderId: 'h3', orderTs: T0 + 20 * MINUTE_MS, distanceFromHomeKm: 3936 });
     const { results } = runBatches([{ orders: [home, ...others, future] }, { orders: [trip] }]);
     assert.deepEqual(flagged(results[1]!, 'impossible-travel'), ['h3'], 'New York → Los Angeles in 20 minutes, measured from New York');
@@ -233,18 +233,20 @@ describe('fraud alerts', () => {
     const other = silverOrder({ orderId: 'y', customerId: '2', totalAmountUsd: 9000 });
     const { results } = runBatches([{ orders: [other, both] }]);
     const alerts = results[0]!.alerts;
+    // Two weak signals make a medium alert; one alone stays low.
     assert.deepEqual(
       alerts.map((a) => [a.alertId, a.customerId, a.ruleId, a.severity, a.score, a.orderIds, a.batchId]),
       [
-        [fraudAlertId('orders-0-0', '1'), '1', 'high-value,foreign-shipping', 'medium', 0.75, 'x', 'orders-0-0'],
-        [fraudAlertId('orders-0-0', '2'), '2', 'high-value', 'medium', 0.5, 'y', 'orders-0-0'],
+        [fraudAlertId('orders', '1', both.orderTs), '1', 'high-value,foreign-shipping', 'medium', 0.438, 'x', 'orders-0-0'],
+        [fraudAlertId('orders', '2', other.orderTs), '2', 'high-value', 'low', 0.25, 'y', 'orders-0-0'],
       ],
     );
     assert.deepEqual(Object.keys(JSON.parse(alerts[0]!.evidence) as object), ['foreign-shipping', 'high-value']);
-    // Alert ids reach Temporal histories and lake keys: batch id and digest, never the customer id.
-    for (const alert of alerts) assert.match(alert.alertId, /^orders-0-0:[0-9a-f]{20}$/);
-    assert.equal(fraudAlertId('orders-0-0', '1'), fraudAlertId('orders-0-0', '1'), 'deterministic');
-    assert.notEqual(fraudAlertId('orders-0-0', '1'), fraudAlertId('orders-0-9', '1'), 'unrelated across batches');
+    // Alert ids reach Temporal histories and lake keys: topic and digest, never the customer id.
+    for (const alert of alerts) assert.match(alert.alertId, /^orders:fraud:[0-9a-f]{20}$/);
+    assert.equal(fraudAlertId('orders', '1', T0), fraudAlertId('orders', '1', T0), 'deterministic');
+    assert.notEqual(fraudAlertId('orders', '1', T0), fraudAlertId('orders', '1', T0 + 1), 'another window, another alert');
+    assert.notEqual(fraudAlertId('orders', '1', T0), fraudAlertId('orders-b', '1', T0), 'another topic, another alert');
     assert.deepEqual(results[0]!.flags.find((f) => f.orderId === 'x')!.rules, ['high-value', 'foreign-shipping']);
   });
 

@@ -1,10 +1,13 @@
-// Fraud alerts for one batch: the rule hits of the batch step, one alert per flagged customer.
+// Fraud alerts for one batch: the alerts the batch step opened or updated, as gold rows, and the
+// per-order flags the rules raised.
 import { createHash } from 'node:crypto';
 import type { FraudAlertRow, SilverItemRow, SilverOrderRow } from '../rows.ts';
-import { stableStringify } from '../state-codec.ts';
-import { byRuleOrder, stepPartition, type PartitionState, type RuleHit } from '../state.ts';
-import type { Evidence } from './detectors.ts';
-import { SEVERITIES, SEVERITY_WEIGHT, type FraudRule, type RuleId, type Severity } from './rules.ts';
+import { stableStringify } from '../stable-json.ts';
+import { byRuleOrder, stepPartition, type PartitionState } from '../state.ts';
+import { combineSeverities, DEFAULT_ALERT_POLICY, severityOfScore, type AlertMailSnapshot, type AlertPolicy } from './alerting.ts';
+import type { FraudRule, RuleId } from './rules.ts';
+
+export { combineSeverities };
 
 /** The rules that flagged one order; the unit precision and recall are measured in against the truth file. */
 export interface OrderFlag {
@@ -21,24 +24,39 @@ export interface FraudEvaluation {
   flags: OrderFlag[];
 }
 
-/** Combined score of the rules hit: 1 − Π(1 − weight of each rule's severity), 3 decimals. */
-export function combineSeverities(severities: readonly Severity[]): number {
-  const miss = severities.reduce((p, s) => p * (1 - SEVERITY_WEIGHT[s]), 1);
-  return Math.round(Number(((1 - miss) * 1000).toPrecision(12))) / 1000;
+/**
+ * Deterministic alert id, `<topic>:fraud:<20 hex digits>`: a SHA-256 of the topic, the customer and
+ * the event time of the alert's first hit. No batch in it, so the same stream gives the same ids
+ * however it is batched; no customer id in it either: alert ids go into Temporal histories (the
+ * fraud activity's result) and lake keys (the sent-marker), which carry keys, offsets and counts
+ * only. The gold row and the mail still name the customer.
+ */
+export const fraudAlertId = (topic: string, customerId: string, openedAt: number): string =>
+  `${topic}:fraud:${createHash('sha256').update(`${topic}\0${customerId}\0${openedAt}`, 'utf8').digest('hex').slice(0, 20)}`;
+
+/** The id of an alert's n-th mail (its Message-ID is derived from it): 1 is the first mail, higher ones escalations. */
+export const fraudMailId = (alertId: string, n: number): string => `${alertId}:${n}`;
+
+/** The topic part of a batch id `<topic>-<partition>-<start>`. */
+export const topicOfBatchId = (batchId: string): string => /^(.*)-\d+-\d+$/.exec(batchId)?.[1] ?? batchId;
+
+/** A mail decided for an alert, as stored in the alert row's `mails` column (JSON array). */
+export interface FraudMail extends AlertMailSnapshot {
+  mailId: string;
+}
+
+export interface FraudContext {
+  batchId: string;
+  /** The Kafka topic: part of every alert id. Default: taken from the batch id. */
+  topic?: string;
+  policy?: AlertPolicy;
+  /** The offset after the batch: the row's version (the latest row of an alert has the highest). */
+  asOfOffset?: number;
 }
 
 /**
- * Deterministic alert id: one alert per customer per batch, `<batchId>:<20 hex digits>`. The
- * digits are a SHA-256 of batch and customer, not the customer id itself: alert ids go into
- * Temporal histories (the fraud activity's result) and lake keys (the sent-marker), which carry
- * keys, offsets and counts only. The gold row and the mail still name the customer. With the batch
- * in the digest, the same customer gets unrelated ids in different batches.
- */
-export const fraudAlertId = (batchId: string, customerId: string): string =>
-  `${batchId}:${createHash('sha256').update(`${batchId}\0${customerId}`, 'utf8').digest('hex').slice(0, 20)}`;
-
-/**
- * The batch's alerts and per-order flags. Orders must be the batch's distinct silver orders
+ * The alerts the batch opened or updated, one row each (an alert's latest row is the one with the
+ * highest asOfOffset), and the per-order flags. Orders must be the batch's distinct silver orders
  * (duplicates never reach fraud) and `prev` the partition state before the batch.
  */
 export function evaluateFraud(
@@ -46,9 +64,10 @@ export function evaluateFraud(
   prev: PartitionState,
   orders: readonly SilverOrderRow[],
   items: readonly SilverItemRow[],
-  batchId: string,
+  context: string | FraudContext,
 ): FraudEvaluation {
-  const { hits } = stepPartition(prev, orders, items, rules);
+  const { batchId, topic = topicOfBatchId(batchId), policy = DEFAULT_ALERT_POLICY, asOfOffset = null } = typeof context === 'string' ? { batchId: context } : context;
+  const { hits, alerts: touched } = stepPartition(prev, orders, items, rules, policy);
   const severityOf = new Map(rules.map((r) => [r.id, r.severity]));
   const inBatch = new Set(orders.map((o) => o.orderId));
   const tsOf = new Map<string, number>();
@@ -57,64 +76,49 @@ export function evaluateFraud(
   }
   for (const o of orders) tsOf.set(o.orderId, o.orderTs);
 
-  const byCustomer = new Map<string, RuleHit[]>();
+  // Per-order flags: the unit precision and recall are measured in.
+  const rulesOfOrder = new Map<string, { customerId: string; rules: Set<RuleId> }>();
   for (const hit of hits) {
-    const list = byCustomer.get(hit.customerId);
-    if (list) list.push(hit);
-    else byCustomer.set(hit.customerId, [hit]);
-  }
-
-  const alerts: FraudAlertRow[] = [];
-  const flags: OrderFlag[] = [];
-  for (const customerId of [...byCustomer.keys()].sort()) {
-    const customerHits = byCustomer.get(customerId)!;
-    const ruleIds = [...new Set(customerHits.map((h) => h.rule))].sort(byRuleOrder) as RuleId[];
-    const severities = ruleIds.map((id) => severityOf.get(id) ?? 'medium');
-
-    // Orders flagged, in time order (orders of earlier batches first: they are older).
-    const rulesOfOrder = new Map<string, Set<RuleId>>();
-    for (const hit of customerHits) {
-      for (const id of hit.flaggedOrderIds) {
-        const set = rulesOfOrder.get(id) ?? new Set<RuleId>();
-        set.add(hit.rule);
-        rulesOfOrder.set(id, set);
-      }
+    for (const id of hit.flaggedOrderIds) {
+      const entry = rulesOfOrder.get(id) ?? { customerId: hit.customerId, rules: new Set<RuleId>() };
+      entry.rules.add(hit.rule);
+      rulesOfOrder.set(id, entry);
     }
-    const orderIds = [...rulesOfOrder.keys()].sort((a, b) => (tsOf.get(a) ?? -Infinity) - (tsOf.get(b) ?? -Infinity) || (a < b ? -1 : a > b ? 1 : 0));
-    for (const id of orderIds) flags.push({ orderId: id, customerId, rules: [...rulesOfOrder.get(id)!].sort(byRuleOrder), inBatch: inBatch.has(id) });
-
-    alerts.push({
-      alertId: fraudAlertId(batchId, customerId),
-      customerId,
-      ruleId: ruleIds.join(','),
-      severity: severities.reduce((max, s) => (SEVERITIES.indexOf(s) > SEVERITIES.indexOf(max) ? s : max), 'low'),
-      windowStart: Math.min(...customerHits.map((h) => h.windowStart)),
-      windowEnd: Math.max(...customerHits.map((h) => h.orderTs)),
-      orderIds: orderIds.join(','),
-      score: combineSeverities(severities),
-      evidence: stableStringify(evidenceOf(customerHits, ruleIds)),
-      batchId,
-    });
   }
+  const flags: OrderFlag[] = [...rulesOfOrder]
+    .sort(([a, x], [b, y]) => (x.customerId < y.customerId ? -1 : x.customerId > y.customerId ? 1 : 0) || (tsOf.get(a) ?? -Infinity) - (tsOf.get(b) ?? -Infinity) || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([orderId, { customerId, rules: ruleSet }]) => ({ orderId, customerId, rules: [...ruleSet].sort(byRuleOrder) as RuleId[], inBatch: inBatch.has(orderId) }));
+
+  const alerts: FraudAlertRow[] = touched
+    .map(({ customerId, alert, mails }) => {
+      const alertId = fraudAlertId(topic, customerId, alert.openedAt);
+      const score = combineSeverities(alert.rules.map((id) => severityOf.get(id) ?? 'medium'));
+      const fraudMails: FraudMail[] = mails.map((m) => ({ mailId: fraudMailId(alertId, m.n), ...m }));
+      return {
+        alertId,
+        customerId,
+        ruleId: alert.rules.join(','),
+        severity: severityOfScore(score),
+        windowStart: alert.windowStart,
+        windowEnd: alert.windowEnd,
+        orderIds: alert.orderIds.join(','),
+        score,
+        evidence: alert.evidence,
+        batchId,
+        openedAt: alert.openedAt,
+        mails: stableStringify(fraudMails),
+        asOfOffset,
+      };
+    })
+    .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0) || a.openedAt! - b.openedAt!);
   return { alerts, flags };
 }
 
-/**
- * Per rule, the figures that triggered it. Per-order rules list one entry per order; windowed
- * rules (velocity, payment-hopping) keep the widest window seen and the orders it flagged.
- */
-function evidenceOf(hits: readonly RuleHit[], ruleIds: readonly RuleId[]): Record<string, Evidence | Evidence[]> {
-  const out: Record<string, Evidence | Evidence[]> = {};
-  for (const rule of ruleIds) {
-    const ruleHits = hits.filter((h) => h.rule === rule);
-    if (rule === 'velocity' || rule === 'payment-hopping') {
-      const widest = ruleHits.reduce((best, h) => (Number(h.evidence.ordersInWindow) > Number(best.evidence.ordersInWindow) ? h : best));
-      out[rule] = { ...widest.evidence, firstOrderAt: new Date(Math.min(...ruleHits.map((h) => h.windowStart))).toISOString(), flaggedOrderIds: ruleHits.flatMap((h) => h.flaggedOrderIds) };
-    } else {
-      out[rule] = ruleHits.map((h) => h.evidence);
-    }
-  }
-  return out;
+/** The mails an alert row asks for (none for rows written before alerts were mailed this way). */
+export function mailsOfAlertRow(row: Pick<FraudAlertRow, 'mails'>): FraudMail[] {
+  if (!row.mails) return [];
+  const parsed = JSON.parse(row.mails) as unknown;
+  return Array.isArray(parsed) ? (parsed as FraudMail[]) : [];
 }
 
 /** Per-rule confusion figures of order flags against labelled orders (the simulator's truth file). */

@@ -33,7 +33,8 @@ const VelocityRule = z.strictObject({
 const HighValueRule = z.strictObject({
   id: z.literal('high-value'),
   enabled,
-  severity: severity('medium'),
+  // Low: a big order alone is what VIP customers do; it takes another signal to make it worth a mail.
+  severity: severity('low'),
   /** Flag orders whose USD total is above this. */
   thresholdUsd: positive.default(4000),
 });
@@ -51,7 +52,7 @@ const ValueSpikeRule = z.strictObject({
 const QuantityOutlierRule = z.strictObject({
   id: z.literal('quantity-outlier'),
   enabled,
-  severity: severity('low'),
+  severity: severity('medium'),
   /** Any line with at least this quantity is flagged. */
   maxQuantity: z.number().int().min(2).default(20),
   /** Or a robust z-score (median/MAD of the product's past quantities) at least this high. */
@@ -65,7 +66,8 @@ const QuantityOutlierRule = z.strictObject({
 const ForeignShippingRule = z.strictObject({
   id: z.literal('foreign-shipping'),
   enabled,
-  severity: severity('medium'),
+  // Low: gifts, offices and travel ship abroad every day; alone it is no reason to call a customer.
+  severity: severity('low'),
   /** Flag orders shipped to another country than the customer's home and farther than this from home. */
   minDistanceKm: positive.default(2000),
 });
