@@ -6,7 +6,7 @@
 // write (milliseconds), or the SMTP server dies after storing a mail but before saying so; the
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
 import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
-import { digestEntryOf, qualityAlertId, renderFraudAlertEmail, renderFraudDigestEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
+import { digestEntryOf, renderFraudAlertEmail, renderFraudDigestEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
 import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';
@@ -62,13 +62,9 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         heartbeat(result);
       };
 
-      // The batch's silver orders, read at most once: the fraud mails show them, the quality alerts take their Kafka time.
-      let silver: Promise<SilverOrderRow[]> | undefined;
-      const silverOrders = (): Promise<SilverOrderRow[]> => (silver ??= io.readParts<SilverOrderRow>(input.silverKeys));
-
       const alerts = await io.readParts<FraudAlertRow>(input.fraudKeys);
       if (alerts.length > 0) {
-        const orders = new Map((await silverOrders()).map((o) => [o.orderId, o]));
+        const orders = new Map((await io.readParts<SilverOrderRow>(input.silverKeys)).map((o) => [o.orderId, o]));
         for (const alert of alerts) {
           const flagged = alert.orderIds.split(',').map((id) => orders.get(id)).filter((o): o is SilverOrderRow => o !== undefined);
           // Each mail the batch decided for the alert (first mail or escalation); a row with none
@@ -91,10 +87,8 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
       }
 
       const breaches = (await io.readParts<DqMetricRow>(input.dqKeys)).filter((m) => m.breached);
-      // The batch's earliest Kafka time places its breaches in an episode (qualityAlertId).
-      const kafkaTs = breaches.length > 0 ? (await silverOrders()).reduce((min, o) => Math.min(min, o.kafkaTs), Infinity) : undefined;
       for (const breach of breaches) {
-        const alertId = qualityAlertId(breach, { topic: input.topic, ...(kafkaTs !== undefined && Number.isFinite(kafkaTs) ? { kafkaTs } : {}), cooldownMs: config.ALERT_COOLDOWN });
+        const alertId = `${breach.batchId}:dq:${breach.check}:${breach.field}`;
         count(await sendOnce(alertId, renderQualityAlertEmail(alertId, [breach], links, envelope)), 'data-quality');
       }
       return result;

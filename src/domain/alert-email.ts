@@ -211,19 +211,6 @@ export function renderFraudAlertEmail(row: FraudAlertRow, orders: readonly Silve
   };
 }
 
-/**
- * A data-quality alert's id: one per check, field and episode of ALERT_COOLDOWN of Kafka time
- * (`<topic>:dq:<check>:<field>:<episode start, ISO>`), so a breach that lasts (a replayed day of
- * old orders is "late" in every batch) makes one mail per cooldown, not one per batch, whichever
- * partition's batch gets there first. Without a Kafka time (a batch of unreadable records only) the
- * id falls back to the batch: `<batchId>:dq:<check>:<field>`.
- */
-export function qualityAlertId(breach: Pick<DqMetricRow, 'batchId' | 'check' | 'field'>, scope: { topic: string; kafkaTs?: number; cooldownMs: number }): string {
-  if (scope.kafkaTs === undefined || !Number.isFinite(scope.kafkaTs) || scope.cooldownMs <= 0) return `${breach.batchId}:dq:${breach.check}:${breach.field}`;
-  const episode = Math.floor(scope.kafkaTs / scope.cooldownMs) * scope.cooldownMs;
-  return `${scope.topic}:dq:${breach.check}:${breach.field}:${new Date(episode).toISOString()}`;
-}
-
 /** What a data-quality check counts, in words. */
 export function describeQualityCheck(metric: Pick<DqMetricRow, 'check' | 'field' | 'detail'>): string {
   let detail: Record<string, unknown> = {};
@@ -291,7 +278,7 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
     `Dashboard:             ${links.dashboardUrl}`,
     '',
     '-- ',
-    'streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per check and ALERT_COOLDOWN of Kafka time; every batch\'s figures are in gold/dq_metrics.',
+    'streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per batch and check.',
     '',
   ].join('\n');
 
@@ -317,7 +304,7 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
       }),
       `<p>Alert id: ${escapeHtml(alertId)}</p>`,
       `<p>${htmlLink(links.temporalRunUrl, 'Batch run in the Temporal Web UI')} · ${htmlLink(links.dashboardUrl, 'Dashboard')}</p>`,
-      `<p style="${STYLE.muted}">streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per check and ALERT_COOLDOWN of Kafka time; every batch&#39;s figures are in gold/dq_metrics.</p>`,
+      `<p style="${STYLE.muted}">streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per batch and check.</p>`,
     ]
       .filter(Boolean)
       .join('\n'),

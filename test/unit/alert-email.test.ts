@@ -7,7 +7,6 @@ import {
   escapeHtml,
   headerSafe,
   renderFraudAlertEmail,
-  qualityAlertId,
   renderQualityAlertEmail,
 } from '../../src/domain/alert-email.ts';
 import { evaluateFraud, fraudAlertId, fraudMailId, mailsOfAlertRow } from '../../src/domain/fraud/evaluate.ts';
@@ -132,17 +131,5 @@ describe('data-quality alert e-mail', () => {
 describe('mail headers', () => {
   it('drop C1 and bidi controls as well as C0', () => {
     assert.equal(headerSafe('[fraud] customer 1\u202Egnp.exe\u0085\u009b2J x'), '[fraud] customer 1 gnp.exe 2J x');
-  });
-});
-
-describe('data-quality alert ids', () => {
-  const late = { check: 'late', field: 'orderTs' };
-  const hour = 3_600_000;
-  it('make one alert per check and cooldown episode of Kafka time, whichever batch or partition breaches', () => {
-    const at = (batchId: string, kafkaTs: number) => qualityAlertId({ ...late, batchId }, { topic: 'orders', kafkaTs, cooldownMs: hour });
-    assert.equal(at('orders-0-100', T0 + 5 * MINUTE_MS), at('orders-3-900', T0 + 50 * MINUTE_MS), 'a replayed day is late in every batch: one mail per hour');
-    assert.notEqual(at('orders-0-100', T0 + 5 * MINUTE_MS), at('orders-0-200', T0 + 65 * MINUTE_MS), 'the next episode mails again');
-    assert.notEqual(at('orders-0-100', T0), qualityAlertId({ ...late, field: 'x', batchId: 'orders-0-100' }, { topic: 'orders', kafkaTs: T0, cooldownMs: hour }));
-    assert.equal(qualityAlertId({ ...late, batchId: 'orders-0-1' }, { topic: 'orders', cooldownMs: hour }), 'orders-0-1:dq:late:orderTs', 'no Kafka time (only unreadable records): per batch');
   });
 });
