@@ -123,7 +123,7 @@ async function drained(admin: Admin, config: Config, topic: string, groupId: str
 }
 
 /** Stops the batch workflows a stopped run left open, so the dev server does not keep them. */
-async function terminateOpen(config: Config, topic: string): Promise<void> {
+export async function terminateOpen(config: Config, topic: string): Promise<void> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

@@ -9,14 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.ts';
 import { createKafka, ensureTopics } from '../src/kafka/client.ts';
 import { loadReferenceData } from '../src/reference/index.ts';
 import { connectKafkaSink } from '../src/simulator/kafka-sink.ts';
 import { simulate } from '../src/simulator/simulate.ts';
 import { freePort, OrdersProcess } from '../test/helpers/processes.ts';
-import { mapConcurrent, readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
+import { readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
+import { terminateOpen } from './pipeline.ts';
 import { ProcSampler } from './lib/proc-sampler.ts';
 
 const { values } = parseArgs({
@@ -87,7 +87,7 @@ try {
   await bridge.stop();
   await worker.stop();
   sampler.stop();
-  await terminateOpen();
+  await terminateOpen(config, topic);
 
   log('reading the lake…');
   const parts = await readSilverParts(config);
@@ -132,16 +132,3 @@ try {
   await admin.disconnect();
 }
 process.exit(0);
-
-/** Stops the batch workflows the stopped run left open. */
-async function terminateOpen(): Promise<void> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  try {
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const ids: string[] = [];
-    for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${topic}-" AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
-    await mapConcurrent(ids, 8, (id) => client.workflow.getHandle(id).terminate('soak over').catch(() => undefined));
-  } finally {
-    await connection.close();
-  }
-}
