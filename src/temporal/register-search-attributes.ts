@@ -7,7 +7,8 @@ import { SEARCH_ATTRIBUTE_TYPES } from './search-attributes.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
-const INDEXED_TYPE = {
+/** The server's indexed-value type for each of our search attribute types (the test server is set up with the same map). */
+export const INDEXED_TYPE = {
   Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
   Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

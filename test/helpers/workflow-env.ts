@@ -8,17 +8,11 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { temporalTestServerPath } from '../../src/stack/index.ts';
-import proto from '@temporalio/proto';
+import { INDEXED_TYPE } from '../../src/temporal/register-search-attributes.ts';
 import { SA, SEARCH_ATTRIBUTE_TYPES } from '../../src/temporal/search-attributes.ts';
 import { workflowBundle } from '../../src/workers/workflow-bundle.ts';
 import type { BatchInput, BatchRef, CheckpointStatus } from '../../src/workflows/types.ts';
 
-const { IndexedValueType } = proto.temporal.api.enums.v1;
-const INDEXED_TYPE = {
-  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-} as const;
 
 /** The worker's workflowsPath (not imported from src/workers: that would load every activity's clients). */
 const WORKFLOWS_PATH = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
