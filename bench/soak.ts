@@ -37,6 +37,15 @@ if (!(minutes > 0) || !(customers > 0)) {
 // More than the pipeline drains in the run, so it never runs dry (the guess is orders/s).
 const orders = Number(values.orders ?? Math.ceil(minutes * 60 * Number(values['rate-guess']) * 1.3));
 const extraEnv = Object.fromEntries((values.set ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+/** The worker's V8 heap and off-heap memory from its /metrics, to tell which part an RSS growth is. */
+async function nodeMemory(port: number): Promise<string> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+  const mib = (name: string): string => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? '-' : String(Math.round(Number(line.split(' ')[1]) / 2 ** 20));
+  };
+  return `heap used ${mib('nodejs_heap_size_used_bytes')} of ${mib('nodejs_heap_size_total_bytes')} MiB, external ${mib('nodejs_external_memory_bytes')} MiB`;
+}
 const log = (line: string): void => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 const stamp = `soak-${Date.now().toString(36)}`;
@@ -69,7 +78,8 @@ try {
   log(`pre-loaded at ${Math.round(preload.ratePerSec).toLocaleString('en-US')} orders/s`);
 
   const sampler = new ProcSampler(2000);
-  const worker = new OrdersProcess('worker', ['worker'], { ...env, WORKER_METRICS_PORT: String(await freePort()), WORKER_SDK_METRICS_PORT: String(await freePort()) }, { logDir });
+  const workerMetricsPort = await freePort();
+  const worker = new OrdersProcess('worker', ['worker'], { ...env, WORKER_METRICS_PORT: String(workerMetricsPort), WORKER_SDK_METRICS_PORT: String(await freePort()) }, { logDir });
   const bridge = new OrdersProcess('bridge', ['bridge'], env, { logDir });
   for (const p of [worker, bridge]) {
     p.start();
@@ -82,7 +92,8 @@ try {
     await sleep(Math.min(30_000, endMs - Date.now()));
     if (!worker.running || !bridge.running) throw new Error(`a process exited (logs in ${logDir})`);
     const now = sampler.figures(Date.now() - 30_000, Date.now()).processes;
-    log(`${((Date.now() - startedMs) / 60_000).toFixed(1)} min: worker RSS ${now.worker?.rssMaxMiB ?? '-'} MiB, CPU ${now.worker?.cpuPct ?? '-'} %`);
+    const heap = await nodeMemory(workerMetricsPort);
+    log(`${((Date.now() - startedMs) / 60_000).toFixed(1)} min: worker RSS ${now.worker?.rssMaxMiB ?? '-'} MiB (${heap}), CPU ${now.worker?.cpuPct ?? '-'} %`);
   }
   await bridge.stop();
   await worker.stop();

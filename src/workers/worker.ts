@@ -79,7 +79,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     workflowBundle: bundle,
     activities,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentWorkflowTaskExecutions: Math.min(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, config.WORKER_MAX_CACHED_WORKFLOWS),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     // On stop, running activities get this long to finish; after it they are cancelled and their
     // attempt is handed back to Temporal, which retries it on another worker (activities are
     // idempotent, so a half-done attempt only costs time).
