@@ -189,7 +189,8 @@ export const csvField = (text: string): string => `"${text.replaceAll('"', '""')
 const mail: ServiceSpec = {
   name: 'mail',
   title: 'SMTP (maildev)',
-  version: async () => `maildev ${(await maildevInstall()).version}`,
+  // Status must not fail on a production install, which has no maildev (a development dependency).
+  version: async () => `maildev ${(await maildevInstall().catch(() => ({ version: 'not installed' }))).version}`,
   urls: (config) => ({ SMTP: redactUrl(config.SMTP_URL), 'Web UI': config.MAILDEV_URL }),
   install: async () => {
     await maildevInstall();
