@@ -476,7 +476,8 @@ export class GoldReader {
     if (changes.removed.length === 0 || !droppedAny) return changes;
     follower.reset();
     forget();
-    return { ...(await follower.sync()), removed: [] };
+    // The removed keys stay listed so that the table counts as changed (an emptied table too).
+    return { ...(await follower.sync()), removed: changes.removed };
   }
 
   /** A sales row of a minute that ends after `sinceMs`. */

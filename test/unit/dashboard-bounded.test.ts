@@ -176,3 +176,19 @@ describe('the dashboard server within DASHBOARD_MAX_CLIENTS', () => {
     }
   });
 });
+
+describe('the dashboard\'s gold reader when the lake is emptied', () => {
+  test('every part removed after rows were dropped: the figures go to zero', async () => {
+    const { lake, parse, put, objects } = memoryLake();
+    for (let i = 0; i < 30; i++) writeBatch(put, i);
+    const reader = new GoldReader({ lake, parse, temporalUiUrl: 'http://ui', namespace: 'default', now: () => T0 + 600 * MIN, maxRows: 10 });
+    await reader.refresh();
+    objects.clear();
+    const changed = await reader.refresh();
+    assert.deepEqual([...changed].sort(), ['alerts', 'quality', 'sales']);
+    const totals = reader.totalsView();
+    assert.equal(totals.revenueUsd, 0);
+    assert.equal(totals.alerts, 0);
+    assert.equal(totals.batches, 0);
+  });
+});
