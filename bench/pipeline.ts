@@ -28,6 +28,7 @@ import { alertLatencies, goldCompletions, silverCompletions, silverLatencies, ty
 import { listWithTimes, mapConcurrent, readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
 import { ProcSampler, type WindowFigures } from './lib/proc-sampler.ts';
 import { ordersPerCoreSecond, ratio, steadyRate, summarizeLatencies, type LatencySummary, type SteadyRate } from './lib/stats.ts';
+import { temporalConnectionOptions } from '../src/temporal/connection-options.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -124,7 +125,7 @@ async function drained(admin: Admin, config: Config, topic: string, groupId: str
 
 /** Stops the batch workflows a stopped run left open, so the dev server does not keep them. */
 export async function terminateOpen(config: Config, topic: string): Promise<void> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const ids: string[] = [];

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The `orders` command. Two choices made here, both for a CLI that answers at once:
 //
-// 1. The Node that runs it. The project needs Node 24 (zstd in node:zlib) and pins it through the
-//    `node` npm package; a shell's `node` may be older (the machine's Node 20, which npm itself runs
-//    on). Then this script runs itself again on the pinned Node, once, passing signals on.
+// 1. The Node that runs it. The project needs Node 24 (zstd in node:zlib). A production host brings
+//    its own (`npm ci --omit=dev`, a node:24 image); a development install pins it through the `node`
+//    npm package (a development dependency), since a shell's `node` may be older (the machine's
+//    Node 20, which npm itself runs on). Then this script runs itself again on the pinned Node,
+//    once, passing signals on.
 // 2. Compiled or source. The quick verbs (batches, replay, backfill, dlq, report, help) run from
 //    dist/ (src/ compiled by `npm run build`, which `npm ci` runs) when it is newer than every
 //    file in src/: no TypeScript compiler in the loop. The long-running verbs (start, worker,
@@ -23,7 +25,7 @@ const QUICK_VERBS = new Set(['batches', 'replay', 'backfill', 'dlq', 'report', '
 const major = Number(process.versions.node.split('.')[0]);
 if (major < REQUIRED_NODE_MAJOR) {
   if (!existsSync(PINNED_NODE)) {
-    console.error(`orders: needs Node ${REQUIRED_NODE_MAJOR} (this is ${process.version}); run \`npm ci\` in ${ROOT} to install the pinned one`);
+    console.error(`orders: needs Node ${REQUIRED_NODE_MAJOR} (this is ${process.version}): run it on Node ${REQUIRED_NODE_MAJOR}, or run \`npm ci\` in ${ROOT} with the development dependencies to install the pinned one`);
     process.exit(1);
   }
   await runOnPinnedNode();

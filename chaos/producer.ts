@@ -5,6 +5,7 @@
 // no longer say exactly what the topic holds. With idempotence the broker drops the repeat.
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Config } from '../src/config.ts';
+import { kafkaSecurityOptions, type KafkaSecuritySettings } from '../src/kafka/security.ts';
 import type { MessageSink } from '../src/simulator/kafka-sink.ts';
 import { whenReachable } from '../src/startup.ts';
 
@@ -22,9 +23,9 @@ export interface ChaosProducer extends MessageSink {
 
 const RETRY_PAUSE_MS = 1_000;
 
-export async function connectChaosProducer(config: Pick<Config, 'KAFKA_BROKERS'>, topic: string, { giveUpAfterMs = 300_000 } = {}): Promise<ChaosProducer> {
+export async function connectChaosProducer(config: Pick<Config, 'KAFKA_BROKERS'> & KafkaSecuritySettings, topic: string, { giveUpAfterMs = 300_000 } = {}): Promise<ChaosProducer> {
   // Silent: while the broker is down kafkajs logs every reconnect attempt, and we retry anyway.
-  const kafka = new Kafka({ clientId: 'orders-chaos', brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+  const kafka = new Kafka({ clientId: 'orders-chaos', brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()), ...kafkaSecurityOptions(config), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,

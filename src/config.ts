@@ -4,10 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { kafkaSecurityOptions } from './kafka/security.ts';
 import { printableSetting } from './secrets.ts';
+import { temporalConnectionOptions } from './temporal/connection-options.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
+const flag = z.enum(['true', 'false'], 'must be true or false').transform((text) => text === 'true');
 const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** A duration such as `90s`, `30m`, `1h` or `2d` (a bare number is minutes), as milliseconds. */
 const duration = z
@@ -25,11 +28,26 @@ export const SETTINGS = {
   TEMPORAL_NAMESPACE: [z.string().min(1), 'default', 'Temporal namespace'],
   TEMPORAL_TASK_QUEUE: [z.string().min(1), 'orders', 'task queue of the batch workflows and activities'],
   TEMPORAL_UI_URL: [z.url(), 'http://127.0.0.1:8233', 'Temporal Web UI, for links in e-mails, CLI and dashboard'],
+  // Transport security of every Temporal connection (src/temporal/connection-options.ts).
+  TEMPORAL_TLS: [flag, 'false', 'connect to Temporal over TLS (Temporal Cloud, a TLS frontend); every TEMPORAL_TLS_* file and TEMPORAL_API_KEY need it'],
+  TEMPORAL_TLS_CA_FILE: [z.string(), '', 'PEM file of the CA that signed the Temporal frontend\'s certificate (empty: the system\'s trusted CAs)'],
+  TEMPORAL_TLS_CERT_FILE: [z.string(), '', 'PEM client certificate for mTLS (Temporal Cloud\'s certificate auth), with TEMPORAL_TLS_KEY_FILE'],
+  TEMPORAL_TLS_KEY_FILE: [z.string(), '', 'PEM private key of TEMPORAL_TLS_CERT_FILE (never printed)'],
+  TEMPORAL_TLS_SERVER_NAME: [z.string(), '', 'server name (SNI) to check the frontend\'s certificate against, when it differs from TEMPORAL_ADDRESS\'s host'],
+  TEMPORAL_API_KEY: [z.string(), '', 'API key sent with every Temporal call (Temporal Cloud API-key auth; needs TEMPORAL_TLS=true; never printed)'],
   KAFKA_BROKERS: [z.string().min(1), '127.0.0.1:9092', 'comma-separated Kafka bootstrap servers'],
   KAFKA_TOPIC: [z.string().min(1), 'orders', 'topic the orders arrive on'],
   KAFKA_DLQ_TOPIC: [z.string().min(1), 'orders.dlq', 'topic invalid records are copied to, with their reason'],
   KAFKA_PARTITIONS: [positiveInt, '6', 'partitions of the orders topic when the stack creates it'],
   KAFKA_GROUP_ID: [z.string().min(1), 'orders-bridge', 'consumer group of the bridge'],
+  // Transport security of every Kafka client (src/kafka/security.ts).
+  KAFKA_SSL: [flag, 'false', 'connect to the brokers over TLS (SSL / SASL_SSL listeners); every KAFKA_SSL_* file needs it'],
+  KAFKA_SSL_CA_FILE: [z.string(), '', 'PEM file of the CA that signed the brokers\' certificates (empty: the system\'s trusted CAs)'],
+  KAFKA_SSL_CERT_FILE: [z.string(), '', 'PEM client certificate for mutual TLS, with KAFKA_SSL_KEY_FILE'],
+  KAFKA_SSL_KEY_FILE: [z.string(), '', 'PEM private key of KAFKA_SSL_CERT_FILE (never printed)'],
+  KAFKA_SASL_MECHANISM: [z.string().trim().toLowerCase().pipe(z.enum(['', 'plain', 'scram-sha-256', 'scram-sha-512'], 'must be empty, plain, scram-sha-256 or scram-sha-512')), '', 'SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: no SASL); with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD'],
+  KAFKA_SASL_USERNAME: [z.string(), '', 'SASL user name (Confluent Cloud: the API key)'],
+  KAFKA_SASL_PASSWORD: [z.string(), '', 'SASL password (Confluent Cloud: the API secret; never printed)'],
   LAKE_URI: [z.string().regex(/^(s3:\/\/[^/]+(\/.*)?|file:\/\/.+)$/, 'must be s3://bucket[/prefix] or file://path'), 's3://orders-lake', 'where the lake lives: s3://bucket/prefix or file://path'],
   S3_ENDPOINT: [z.url(), 'http://127.0.0.1:9000', 'S3 endpoint (the local stack serves one; leave as is for AWS only if you set AWS_ENDPOINT_URL_S3)'],
   S3_REGION: [z.string().min(1), 'us-east-1', 'S3 region'],
@@ -46,6 +64,9 @@ export const SETTINGS = {
   ALERT_DIGEST_MINUTES: [z.coerce.number().int().min(0), '0', 'above 0: instead of one mail per fraud alert, one digest mail every this many minutes listing the alerts of the period, with links (0: one mail per alert)'],
   DASHBOARD_URL: [z.url(), 'http://127.0.0.1:3000', 'public URL of the dashboard, for links in e-mails'],
   DASHBOARD_PORT: [port, '3000', 'port the dashboard listens on (127.0.0.1)'],
+  // The dashboard runs for weeks: what it keeps and whom it serves is capped (docs/dashboard.md, memory).
+  DASHBOARD_MAX_ROWS: [positiveInt, '200000', 'gold rows the dashboard keeps per table (beyond it the oldest parts\' rows are dropped; the totals keep counting them)'],
+  DASHBOARD_MAX_CLIENTS: [positiveInt, '32', 'live-update (SSE) connections the dashboard serves at once; one more gets HTTP 503'],
   // 5000, not 500: a partition's batches run one after another, so each batch's fixed cost (about a dozen Temporal round trips) caps throughput at partitions × batch size / batch time (docs/benchmarks.md).
   BATCH_MAX_ORDERS: [positiveInt, '5000', 'a batch closes at this many records'],
   // 32 MiB: some 50,000 ordinary orders, far above BATCH_MAX_ORDERS; it bites only on huge records (600 × 1 MiB broke the raw encoder).
@@ -97,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((config.S3_ACCESS_KEY_ID === '') !== (config.S3_SECRET_ACCESS_KEY === '')) {
     throw new ConfigError(config.S3_ACCESS_KEY_ID === '' ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together or not at all');
   }
+  // Cross-field rules of the transport settings; reads the certificate files once, so that a
+  // missing file stops the process at start-up, not at its first connection.
+  kafkaSecurityOptions(config);
+  temporalConnectionOptions(config);
   return config;
 }
 

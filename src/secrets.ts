@@ -1,8 +1,10 @@
 // Secrets in settings: which ones there are, how they look when printed, and the local stack's own
-// S3 keys. A secret never reaches a log, `orders stack status`, an error message or a command line.
+// S3 keys, and the PEM files of the TLS settings. A secret never reaches a log, `orders stack
+// status`, an error message or a command line.
+import { ConfigError } from './errors.ts';
 
 /** Settings whose whole value is a secret. */
-export const SECRET_SETTINGS = new Set(['S3_SECRET_ACCESS_KEY']);
+export const SECRET_SETTINGS = new Set(['S3_SECRET_ACCESS_KEY', 'KAFKA_SASL_PASSWORD', 'TEMPORAL_API_KEY']);
 /** Settings that are URLs whose user-info may hold a password (smtp://user:pass@host). */
 export const URL_SETTINGS_WITH_CREDENTIALS = new Set(['SMTP_URL']);
 
@@ -62,4 +64,24 @@ export function s3Credentials(settings: S3CredentialSettings): { accessKeyId: st
     return { accessKeyId: settings.S3_ACCESS_KEY_ID, secretAccessKey: settings.S3_SECRET_ACCESS_KEY };
   }
   return isLocalEndpoint(settings.S3_ENDPOINT) ? { ...LOCAL_STACK_S3_KEYS } : undefined;
+}
+
+/** Reads a file's bytes; tests pass their own. */
+export type ReadFile = (file: string) => Buffer;
+
+/**
+ * The PEM file a setting names (a CA, a client certificate or key), checked at start-up: a file
+ * that cannot be read or is not PEM stops the process naming the variable and the path, never
+ * quoting the content (a key file is a secret).
+ */
+export function readPemSetting(variable: string, file: string, readFile: ReadFile): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(variable, `cannot read ${JSON.stringify(file)}${code ? ` (${code})` : ''}`);
+  }
+  if (!bytes.toString('latin1').includes('-----BEGIN ')) throw new ConfigError(variable, `${JSON.stringify(file)} is not a PEM file (no "-----BEGIN" line)`);
+  return bytes;
 }

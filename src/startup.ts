@@ -2,6 +2,9 @@
 // is restarting (a deploy, a crash, the chaos run); exiting then turns a blip of one service into
 // a crash of another. So each connection at start-up is retried, with a warning naming the
 // service, until it succeeds or the deadline passes; only then does the process give up.
+// An error that says no retry can help (a TLS handshake with a plaintext listener, a bad setting)
+// ends the wait at once.
+import { PipelineError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /** How long a starting process waits for a service that does not answer. */
@@ -24,7 +27,7 @@ export async function whenReachable<T>(service: string, connect: () => Promise<T
     try {
       return await connect();
     } catch (error) {
-      if (now() >= deadline) throw error;
+      if (now() >= deadline || (error instanceof PipelineError && !error.retryable)) throw error;
       log?.warn({ service, attempt, err: error }, `${service} is not reachable yet; retrying`);
       await sleep(pauseMs);
     }

@@ -12,6 +12,8 @@ import type { Logger } from '../logger.ts';
 import { loadReferenceData } from '../reference/index.ts';
 import type { ReferenceData } from '../reference/types.ts';
 import { whenReachable } from '../startup.ts';
+import { probeKafkaBrokers } from '../kafka/reachable.ts';
+import { temporalConnectionOptions } from '../temporal/connection-options.ts';
 
 /** A rendered alert, as the SMTP transport sends it. */
 export type OutgoingMail = AlertEmail;
@@ -38,8 +40,9 @@ export const alertPolicyOf = (config: Pick<Config, 'ALERT_WINDOW' | 'ALERT_COOLD
 });
 
 export async function connectActivityDeps(config: Config, log: Logger): Promise<ActivityDeps> {
-  const connection = await whenReachable('Temporal', () => Connection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
+  const connection = await whenReachable('Temporal', () => Connection.connect(temporalConnectionOptions(config)), { log });
   const kafka = createKafka(config, 'orders-worker');
+  await whenReachable('Kafka', () => probeKafkaBrokers(config), { log });
   await whenReachable('Kafka', () => ensureTopics(kafka, [{ topic: config.KAFKA_DLQ_TOPIC, partitions: 1 }]), { log });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await whenReachable('Kafka', () => producer.connect(), { log });

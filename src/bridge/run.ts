@@ -8,6 +8,8 @@ import { metrics, serveMetrics } from '../metrics.ts';
 import { whenReachable } from '../startup.ts';
 import { startBridge } from './bridge.ts';
 import { createLagReader } from './consumer-lag.ts';
+import { probeKafkaBrokers } from '../kafka/reachable.ts';
+import { temporalConnectionOptions } from '../temporal/connection-options.ts';
 
 /** A scrape waits at most this long for Kafka's offsets. */
 const LAG_READ_TIMEOUT_MS = 2_000;
@@ -28,6 +30,7 @@ export interface RunningBridge {
 export async function startBridgeProcess(config: Config, options: { metrics?: boolean } = {}): Promise<RunningBridge> {
   const log = createLogger('bridge', config.LOG_LEVEL);
   const kafka = createKafka(config, 'orders-bridge');
+  await whenReachable('Kafka', () => probeKafkaBrokers(config), { log });
   await whenReachable('Kafka', () => ensureTopics(kafka, [{ topic: config.KAFKA_TOPIC, partitions: config.KAFKA_PARTITIONS }]), { log });
   const admin = kafka.admin();
   await whenReachable('Kafka', () => admin.connect(), { log });
@@ -38,7 +41,7 @@ export async function startBridgeProcess(config: Config, options: { metrics?: bo
     heartbeatInterval: 3_000,
   });
   await whenReachable('Kafka', () => consumer.connect(), { log });
-  const connection = await whenReachable('Temporal', () => Connection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
+  const connection = await whenReachable('Temporal', () => Connection.connect(temporalConnectionOptions(config)), { log });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const readLag = createLagReader(admin, config.KAFKA_TOPIC, config.KAFKA_GROUP_ID);
   const refreshLag = async (): Promise<void> => {

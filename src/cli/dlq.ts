@@ -87,7 +87,7 @@ export function register(program: Command): void {
       const lake = openLake(cfg);
       const store = new QuarantineStore(lake, cfg.KAFKA_TOPIC);
       const messages = selection.ids ? await findAll(store, selection.ids) : selectQuarantined(await store.readAll(), selection.filter);
-      await probeKafka(cfg.KAFKA_BROKERS);
+      await probeKafka(cfg);
       const producer = createKafka(cfg, 'orders-dlq-redrive').producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       try {

@@ -12,6 +12,7 @@ import type {
 } from '../domain/rows.ts';
 import { isCorruptLakeObject } from '../lake/errors.ts';
 import { tablePrefix } from '../lake/keys.ts';
+import { BoundedMap, rowCount } from './bounded-map.ts';
 import { batchRunUrl } from './links.ts';
 
 /** The part of the lake the dashboard needs. */
@@ -377,6 +378,12 @@ export interface GoldReaderOptions {
   sinceMs?: number;
   /** The present, for the live view's clock (tests set it). */
   now?: () => number;
+  /**
+   * Rows kept per table (sales, alerts, quality), and minutes kept for the chart: beyond it the
+   * oldest parts' rows are dropped, their contribution stays in the totals (DASHBOARD_MAX_ROWS).
+   * Unset: everything (`orders report`, one pass).
+   */
+  maxRows?: number;
 }
 
 /** Orders of one gold part as it appeared in the lake. */
@@ -394,7 +401,7 @@ export class GoldReader {
 
   // Sales rows are few (categories × minutes per batch) and are kept by key, so that a removed
   // key can be subtracted. Money is summed in cents: totals stay exact however many rows add up.
-  private readonly salesByKey = new Map<string, SalesByCategoryMinuteRow[]>();
+  private readonly salesByKey: BoundedMap<string, SalesByCategoryMinuteRow[]>;
   private readonly byMinute = new Map<number, Sums>();
   private readonly byCategory = new Map<string, Sums>();
   private readonly total: Sums = { orders: 0, items: 0, revenueCents: 0 };
@@ -406,11 +413,15 @@ export class GoldReader {
   /** Sums over latestCustomer: every order counted once (a customer's orders live in one partition). */
   private readonly customerSums = { orders: 0, items: 0, spendCents: 0 };
 
-  private readonly alertsByKey = new Map<string, FraudAlertRow[]>();
+  private readonly alertsByKey: BoundedMap<string, FraudAlertRow[]>;
   private readonly alertById = new Map<string, FraudAlertRow>();
 
-  private readonly dqByKey = new Map<string, DqMetricRow[]>();
+  private readonly dqByKey: BoundedMap<string, DqMetricRow[]>;
   private readonly dqByBatch = new Map<string, Map<string, DqMetricRow>>();
+
+  // What the row budget dropped (src/dashboard/bounded-map.ts): still counted in the totals.
+  private readonly maxRows: number;
+  private readonly dropped = { alerts: 0, batches: 0, breachedBatches: 0, minutes: 0 };
 
   private readonly temporalUiUrl: string;
   private readonly namespace: string;
@@ -430,6 +441,43 @@ export class GoldReader {
     this.namespace = options.namespace;
     this.sinceMs = options.sinceMs;
     this.now = options.now ?? Date.now;
+    this.maxRows = options.maxRows ?? Infinity;
+    this.salesByKey = new BoundedMap<string, SalesByCategoryMinuteRow[]>(this.maxRows, rowCount, (_key, rows) => {
+      for (const row of rows) this.batchLatestMinute.delete(row.batchId);
+    });
+    this.alertsByKey = new BoundedMap<string, FraudAlertRow[]>(this.maxRows, rowCount, (_key, rows) => {
+      for (const row of rows) {
+        if (this.alertById.get(row.alertId) !== row) continue;
+        this.alertById.delete(row.alertId);
+        this.dropped.alerts++;
+      }
+    });
+    this.dqByKey = new BoundedMap<string, DqMetricRow[]>(this.maxRows, rowCount, (_key, rows) => {
+      for (const batchId of new Set(rows.map((row) => row.batchId))) {
+        const checks = this.dqByBatch.get(batchId);
+        if (!checks) continue;
+        this.dqByBatch.delete(batchId);
+        this.dropped.batches++;
+        if ([...checks.values()].some((row) => row.breached)) this.dropped.breachedBatches++;
+      }
+    });
+  }
+
+  /**
+   * A key vanished from a table some of whose rows were dropped for the budget: what to subtract
+   * is no longer known, so the table is read again (rare: someone cleaned the lake).
+   */
+  private async rereadAfterDrop<Row>(
+    changes: TableChanges<Row>,
+    follower: TableFollower<Row>,
+    droppedAny: boolean,
+    forget: () => void,
+  ): Promise<TableChanges<Row>> {
+    if (changes.removed.length === 0 || !droppedAny) return changes;
+    follower.reset();
+    forget();
+    // The removed keys stay listed so that the table counts as changed (an emptied table too).
+    return { ...(await follower.sync()), removed: changes.removed };
   }
 
   /** A sales row of a minute that ends after `sinceMs`. */
@@ -447,7 +495,7 @@ export class GoldReader {
   /** Reads what is new in the lake; returns the tables that changed. */
   async refresh(): Promise<Set<GoldTableName>> {
     const changed = new Set<GoldTableName>();
-    const [sales, listedCustomers, alerts, quality] = await Promise.all([this.sales.sync(), this.customers.sync(), this.alerts.sync(), this.quality.sync()]);
+    const [listedSales, listedCustomers, listedAlerts, listedQuality] = await Promise.all([this.sales.sync(), this.customers.sync(), this.alerts.sync(), this.quality.sync()]);
     let customers = listedCustomers;
     if (customers.removed.length > 0) {
       // Only the latest row per customer is kept, so a vanished snapshot means reading them all again.
@@ -456,6 +504,24 @@ export class GoldReader {
       Object.assign(this.customerSums, { orders: 0, items: 0, spendCents: 0 });
       customers = { ...(await this.customers.sync()), removed: customers.removed };
     }
+    const sales = await this.rereadAfterDrop(listedSales, this.sales, this.salesByKey.evicted > 0 || this.dropped.minutes > 0, () => {
+      this.salesByKey.clear();
+      this.byMinute.clear();
+      this.byCategory.clear();
+      this.batchLatestMinute.clear();
+      Object.assign(this.total, { orders: 0, items: 0, revenueCents: 0 });
+      this.dropped.minutes = 0;
+    });
+    const alerts = await this.rereadAfterDrop(listedAlerts, this.alerts, this.alertsByKey.evicted > 0, () => {
+      this.alertsByKey.clear();
+      this.alertById.clear();
+      this.dropped.alerts = 0;
+    });
+    const quality = await this.rereadAfterDrop(listedQuality, this.quality, this.dqByKey.evicted > 0, () => {
+      this.dqByKey.clear();
+      this.dqByBatch.clear();
+      Object.assign(this.dropped, { batches: 0, breachedBatches: 0 });
+    });
     // From here on nothing awaits: the aggregates and the seen keys change together.
 
     if (sales.added.length > 0 || sales.removed.length > 0) {
@@ -472,6 +538,7 @@ export class GoldReader {
         if (this.followingSince !== undefined) this.arrivals.push({ at: now, orders: 0, revenueCents: revenueOf(rows, now) });
       }
       if (sales.removed.length > 0) this.recomputeBatchMinutes();
+      this.dropOldMinutes();
     }
 
     if (customers.added.length > 0 || customers.removed.length > 0) {
@@ -490,28 +557,41 @@ export class GoldReader {
 
     if (alerts.added.length > 0 || alerts.removed.length > 0) {
       changed.add('alerts');
+      const foldAlerts = (rows: FraudAlertRow[]): void => {
+        for (const row of rows) if (isNewerAlertRow(row, this.alertById.get(row.alertId))) this.alertById.set(row.alertId, row);
+      };
       for (const key of alerts.removed) this.alertsByKey.delete(key);
-      for (const { key, rows } of alerts.added) this.alertsByKey.set(key, rows.filter((row) => this.sinceMs === undefined || row.windowEnd >= this.sinceMs));
-      if (alerts.removed.length > 0) this.alertById.clear();
-      const sources = alerts.removed.length > 0 ? [...this.alertsByKey.values()] : alerts.added.map((a) => this.alertsByKey.get(a.key) ?? []);
-      for (const rows of sources) for (const row of rows) if (isNewerAlertRow(row, this.alertById.get(row.alertId))) this.alertById.set(row.alertId, row);
+      if (alerts.removed.length > 0) {
+        this.alertById.clear();
+        for (const rows of this.alertsByKey.values()) foldAlerts(rows);
+      }
+      // Folded before it is held: holding it may drop the oldest parts, whose alerts are then counted as dropped.
+      for (const { key, rows } of alerts.added) {
+        const kept = rows.filter((row) => this.sinceMs === undefined || row.windowEnd >= this.sinceMs);
+        foldAlerts(kept);
+        this.alertsByKey.set(key, kept);
+      }
     }
 
     if (quality.added.length > 0 || quality.removed.length > 0) {
       changed.add('quality');
-      for (const key of quality.removed) this.dqByKey.delete(key);
-      for (const { key, rows } of quality.added) {
-        this.dqByKey.set(key, rows);
-        if (this.followingSince !== undefined) this.arrivals.push({ at: this.now(), orders: ordersChecked(rows), revenueCents: 0 });
-      }
-      if (quality.removed.length > 0) this.dqByBatch.clear();
-      const sources = quality.removed.length > 0 ? [...this.dqByKey.values()] : quality.added.map((a) => a.rows);
-      for (const rows of sources) {
+      const foldChecks = (rows: DqMetricRow[]): void => {
         for (const row of rows) {
           let checks = this.dqByBatch.get(row.batchId);
           if (!checks) this.dqByBatch.set(row.batchId, (checks = new Map()));
           checks.set(`${row.check}\u0000${row.field}`, row);
         }
+      };
+      for (const key of quality.removed) this.dqByKey.delete(key);
+      if (quality.removed.length > 0) {
+        this.dqByBatch.clear();
+        for (const rows of this.dqByKey.values()) foldChecks(rows);
+      }
+      // Folded before it is held, as the alerts above.
+      for (const { key, rows } of quality.added) {
+        foldChecks(rows);
+        this.dqByKey.set(key, rows);
+        if (this.followingSince !== undefined) this.arrivals.push({ at: this.now(), orders: ordersChecked(rows), revenueCents: 0 });
       }
     }
 
@@ -539,6 +619,15 @@ export class GoldReader {
       const latest = this.batchLatestMinute.get(row.batchId);
       if (latest === undefined || row.minute > latest) this.batchLatestMinute.set(row.batchId, row.minute);
     }
+  }
+
+  /** The chart keeps at most maxRows minutes: beyond it the oldest tenth goes (their sums stay in the totals). */
+  private dropOldMinutes(): void {
+    if (this.byMinute.size <= this.maxRows) return;
+    const minutes = [...this.byMinute.keys()].sort((a, b) => a - b);
+    const drop = minutes.length - Math.floor(this.maxRows * 0.9);
+    for (const minute of minutes.slice(0, drop)) this.byMinute.delete(minute);
+    this.dropped.minutes += drop;
   }
 
   private foldCustomer(row: CustomerTotalsRow, sign: 1 | -1): void {
@@ -580,8 +669,8 @@ export class GoldReader {
       items: this.customerSums.items,
       revenueUsd: this.total.revenueCents / 100,
       customers: this.latestCustomer.size,
-      alerts: this.alertById.size,
-      batches: this.dqByBatch.size,
+      alerts: this.alertById.size + this.dropped.alerts,
+      batches: this.dqByBatch.size + this.dropped.batches,
       firstMinute: known?.min ?? null,
       lastMinute: known?.max ?? null,
       recentOrdersPerMin: rate ? Math.round(rate.orders * 10) / 10 : null,
@@ -698,7 +787,7 @@ export class GoldReader {
         batchId: a.batchId,
         batchUrl: this.batchUrl(a.batchId),
       }));
-    return { count: this.alertById.size, rows };
+    return { count: this.alertById.size + this.dropped.alerts, rows };
   }
 
   qualityView(): { batches: number; breachedBatches: number; rows: QualityView[] } {
@@ -728,6 +817,6 @@ export class GoldReader {
       const y = batchOrder(b.batchId);
       return y.start - x.start || x.partition - y.partition || a.batchId.localeCompare(b.batchId);
     });
-    return { batches: all.length, breachedBatches, rows: all.slice(0, LISTED_BATCHES) };
+    return { batches: all.length + this.dropped.batches, breachedBatches: breachedBatches + this.dropped.breachedBatches, rows: all.slice(0, LISTED_BATCHES) };
   }
 }

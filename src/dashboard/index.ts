@@ -18,6 +18,8 @@ export interface DashboardOptions {
   lake?: LakeStore;
   /** Defaults to Temporal and the bridge's /metrics from the configuration. */
   health?: PipelineHealthSource;
+  /** Live-update connections served at once; defaults to DASHBOARD_MAX_CLIENTS. */
+  maxClients?: number;
   log?: Logger;
 }
 
@@ -31,10 +33,10 @@ export async function startDashboard(config: Config, options: DashboardOptions =
   const { host = '127.0.0.1', port = config.DASHBOARD_PORT, pollIntervalMs = 2000, log } = options;
   const lake: GoldLake = options.lake ?? openLake(config);
   const health = options.health ?? createPipelineHealthSource(pipelineHealthOptions(config));
-  const reader = new GoldReader({ lake, parse: readParquet, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE });
+  const reader = new GoldReader({ lake, parse: readParquet, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE, maxRows: config.DASHBOARD_MAX_ROWS });
   const live = new LiveDashboard({ reader, health, pollIntervalMs, log });
   // Serve at once (the page shows empty states) and read the lake in the background.
-  const server = await startDashboardServer({ live, host, port, log });
+  const server = await startDashboardServer({ live, host, port, log, maxClients: options.maxClients ?? config.DASHBOARD_MAX_CLIENTS });
   const started = live.start();
   return {
     url: server.url,

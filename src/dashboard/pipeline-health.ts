@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import { batchQuery } from '../temporal/batch-queries.ts';
 import { SA } from '../temporal/search-attributes.ts';
 import { batchRunUrl } from './links.ts';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from '../temporal/connection-options.ts';
 
 /** Lists on the page stay short: an operator needs the first few ids, and the count. */
 const MAX_LISTED = 10;
@@ -46,6 +47,8 @@ export interface PipelineHealthSource {
 
 export interface PipelineHealthOptions {
   temporalAddress: string;
+  /** Address and transport security (TLS, API key) of the connection; defaults to temporalAddress in plaintext. */
+  temporalConnection?: TemporalConnectionOptions;
   namespace: string;
   /** For links from failed and blocked batches to their runs. */
   temporalUiUrl: string;
@@ -63,6 +66,7 @@ export interface PipelineHealthOptions {
 export function pipelineHealthOptions(config: Config): PipelineHealthOptions {
   return {
     temporalAddress: config.TEMPORAL_ADDRESS,
+    temporalConnection: temporalConnectionOptions(config),
     namespace: config.TEMPORAL_NAMESPACE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     bridgeMetricsUrl: `http://127.0.0.1:${config.BRIDGE_METRICS_PORT}/metrics`,
@@ -121,7 +125,7 @@ export function createPipelineHealthSource(options: PipelineHealthOptions): Pipe
 
   async function temporalClient(): Promise<Client> {
     if (client) return client;
-    connection = await Connection.connect({ address: temporalAddress, connectTimeout: timeoutMs });
+    connection = await Connection.connect({ ...(options.temporalConnection ?? { address: temporalAddress }), connectTimeout: timeoutMs });
     client = new Client({ connection, namespace });
     return client;
   }

@@ -42,6 +42,11 @@ export interface DashboardServerOptions {
   live: LiveDashboard;
   host?: string;
   port?: number;
+  /**
+   * Live-update (SSE) connections served at once: each holds a socket and a listener for as long
+   * as its tab is open, so one more gets 503 instead of the server running out (DASHBOARD_MAX_CLIENTS).
+   */
+  maxClients?: number;
   log?: Logger;
 }
 
@@ -53,7 +58,10 @@ export interface DashboardServer {
 
 const sse = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
-export async function startDashboardServer({ live, host = '127.0.0.1', port = 3000, log }: DashboardServerOptions): Promise<DashboardServer> {
+/** Default of DASHBOARD_MAX_CLIENTS: a team's worth of open tabs. */
+export const DEFAULT_MAX_CLIENTS = 32;
+
+export async function startDashboardServer({ live, host = '127.0.0.1', port = 3000, maxClients = DEFAULT_MAX_CLIENTS, log }: DashboardServerOptions): Promise<DashboardServer> {
   const assets = loadAssets();
   const app = Fastify({ logger: false });
   const streams = new Set<() => void>();
@@ -74,6 +82,14 @@ export async function startDashboardServer({ live, host = '127.0.0.1', port = 30
   app.get('/api/snapshot', async (_request, reply) => reply.headers(SECURITY_HEADERS).send(live.snapshot()));
 
   app.get('/api/events', (request, reply) => {
+    if (streams.size >= maxClients) {
+      log?.warn({ clients: streams.size, maxClients }, 'dashboard refused a live-update connection: too many open');
+      void reply
+        .code(503)
+        .headers({ ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' })
+        .send(`the dashboard serves at most ${maxClients} live connections at once (DASHBOARD_MAX_CLIENTS); close another tab or try again later\n`);
+      return;
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

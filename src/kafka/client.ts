@@ -2,17 +2,22 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config.ts';
 import { createLogger, kafkaLogCreator } from '../logger.ts';
+import { kafkaSecurityOptions, type KafkaSecuritySettings } from './security.ts';
 
-export function createKafka(config: Pick<Config, 'KAFKA_BROKERS'>, clientId = 'streaming-orders'): Kafka {
+/** Every Kafka client of the project comes from here, with the transport security of the settings. */
+export function createKafka(config: Pick<Config, 'KAFKA_BROKERS'> & KafkaSecuritySettings, clientId = 'streaming-orders'): Kafka {
   return new Kafka({
     clientId,
-    brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    brokers: kafkaBrokers(config),
+    ...kafkaSecurityOptions(config),
     logLevel: logLevel.ERROR,
     // Into the process's log format, with the retries of a normal start demoted to debug.
     logCreator: kafkaLogCreator(createLogger('kafka')),
     retry: { retries: 8, initialRetryTime: 200 },
   });
 }
+
+export const kafkaBrokers = (config: Pick<Config, 'KAFKA_BROKERS'>): string[] => config.KAFKA_BROKERS.split(',').map((b) => b.trim());
 
 /** Header names on order messages (docs/contract.md §1.1). */
 export const HEADER_SCHEMA_VERSION = 'schema-version';

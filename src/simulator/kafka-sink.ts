@@ -2,11 +2,11 @@
 // customer id with the schema-version header. Acks from the leader only (acks=1): on the local
 // single-broker stack it is as durable as acks=all, and it is what a high-rate event producer uses.
 // No compression: on loopback, compression costs CPU (the scarce resource here) and saves nothing.
-import net from 'node:net';
 import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Config } from '../config.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import { createKafka } from '../kafka/client.ts';
+import { probeKafkaBrokers } from '../kafka/reachable.ts';
 import type { WireMessage } from './source.ts';
 
 export interface MessageSink {
@@ -14,35 +14,8 @@ export interface MessageSink {
   close(): Promise<void>;
 }
 
-/** Fails fast, naming Kafka and the address, when no broker accepts a TCP connection. */
-export async function probeKafka(brokers: string, timeoutMs = 3000): Promise<void> {
-  const list = brokers.split(',').map((b) => b.trim()).filter(Boolean);
-  const errors: string[] = [];
-  for (const broker of list) {
-    const at = broker.lastIndexOf(':');
-    const host = broker.slice(0, at).replace(/^\[|\]$/g, '');
-    const port = Number(broker.slice(at + 1));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const socket = net.connect({ host, port });
-        const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        socket.once('connect', () => {
-          clearTimeout(timer);
-          socket.end();
-          resolve();
-        });
-        socket.once('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-      });
-      return;
-    } catch (error) {
-      errors.push(`${broker}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  throw new ServiceUnavailableError('Kafka', `${errors.join('; ')} (start it with \`npx orders stack up\`)`);
-}
+/** Fails fast, naming Kafka and the address, when no broker answers or one refuses the settings' transport. */
+export { probeKafkaBrokers as probeKafka } from '../kafka/reachable.ts';
 
 /** Creates the topic when it does not exist; true when it was created. */
 export async function ensureTopic(kafka: Kafka, topic: string, partitions: number): Promise<boolean> {
@@ -74,8 +47,8 @@ export function kafkaSink(producer: Pick<Producer, 'send' | 'disconnect'>, topic
 }
 
 /** Probes Kafka, makes sure the topic exists (KAFKA_PARTITIONS partitions) and connects a producer. */
-export async function connectKafkaSink(config: Pick<Config, 'KAFKA_BROKERS' | 'KAFKA_PARTITIONS'>, topic: string): Promise<MessageSink> {
-  await probeKafka(config.KAFKA_BROKERS);
+export async function connectKafkaSink(config: Parameters<typeof createKafka>[0] & Pick<Config, 'KAFKA_PARTITIONS'>, topic: string): Promise<MessageSink> {
+  await probeKafkaBrokers(config);
   const kafka = createKafka(config, 'orders-simulator');
   try {
     await ensureTopic(kafka, topic, config.KAFKA_PARTITIONS);

@@ -7,11 +7,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config.ts';
 import { hostPort } from './paths.ts';
 import { s3Credentials } from '../secrets.ts';
+import { kafkaSecurityOptions, type KafkaSecuritySettings } from '../kafka/security.ts';
+import { temporalConnectionOptions, type TemporalConnectionSettings } from '../temporal/connection-options.ts';
 
 const PROBE_TIMEOUT_MS = 3_000;
 
-export async function probeTemporalGrpc(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): Promise<void> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: PROBE_TIMEOUT_MS });
+export async function probeTemporalGrpc(config: Pick<Config, 'TEMPORAL_NAMESPACE'> & TemporalConnectionSettings): Promise<void> {
+  const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: PROBE_TIMEOUT_MS });
   try {
     await connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
       connection.workflowService.describeNamespace({ namespace: config.TEMPORAL_NAMESPACE }),
@@ -27,10 +29,11 @@ export async function probeHttp(url: string): Promise<void> {
   if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
 }
 
-export async function probeKafka(config: Pick<Config, 'KAFKA_BROKERS'>): Promise<void> {
+export async function probeKafka(config: Pick<Config, 'KAFKA_BROKERS'> & KafkaSecuritySettings): Promise<void> {
   const kafka = new Kafka({
     clientId: 'streaming-orders-probe',
     brokers: config.KAFKA_BROKERS.split(',').map((broker) => broker.trim()),
+    ...kafkaSecurityOptions(config),
     logLevel: logLevel.NOTHING,
     connectionTimeout: PROBE_TIMEOUT_MS,
     requestTimeout: PROBE_TIMEOUT_MS,

@@ -16,6 +16,7 @@ import { stackPaths, type StackPaths } from './paths.ts';
 import { isAlive, launchDetached, logFile, logTail, residentKiB, runningPid, stopProcess } from './processes.ts';
 import { searchAttributeWarning, SERVICE_NAMES, SERVICES, type ServiceName } from './services.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { temporalConnectionOptions } from '../temporal/connection-options.ts';
 
 export { SERVICE_NAMES, isServiceName, type ServiceName } from './services.ts';
 export { installTemporalTestServer } from './install.ts';
@@ -147,7 +148,7 @@ export async function restartService(config: Config, name: ServiceName, { signal
 /** Creates the orders and DLQ topics and the lake bucket when missing (safe to repeat). */
 export async function provisionStack(config: Config, log: (line: string) => void = () => {}, only: readonly ServiceName[] = SERVICE_NAMES): Promise<void> {
   if (only.includes('temporal')) {
-    const added = await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+    const added = await registerSearchAttributes(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE);
     if (added.length > 0) log(`registered search attributes ${added.join(', ')}`);
   }
   if (only.includes('kafka')) await createTopics(config, log);

@@ -132,9 +132,21 @@ export async function installKafka(config: CacheConfig): Promise<KafkaInstall> {
   return { classpath: path.join(dir, 'libs', '*'), log4jConfig: path.join(dir, 'log4j2.properties') };
 }
 
-/** maildev from node_modules (a dependency of the project): its CLI script and version. */
+/**
+ * maildev from node_modules: its CLI script and version. A development dependency (the local
+ * stack's SMTP catcher, never part of a deployed pipeline), so a production install has none.
+ */
 export async function maildevInstall(): Promise<{ script: string; version: string }> {
-  const main = new URL(import.meta.resolve('maildev'));
+  let main: URL;
+  try {
+    main = new URL(import.meta.resolve('maildev'));
+  } catch (error) {
+    throw new StackInstallError(
+      'mail',
+      'maildev (the local stack\'s SMTP catcher) is a development dependency and is not installed here, as after `npm ci --omit=dev`: run `npm ci` with the development dependencies for the local stack, or point SMTP_URL and MAILDEV_URL at a mail server of your own',
+      error,
+    );
+  }
   const packageDir = path.resolve(path.dirname(main.pathname), '..');
   const { version } = JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
   return { script: path.join(packageDir, 'dist', 'bin', 'maildev.js'), version };

@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { describeKafkaSecurity } from '../kafka/security.ts';
 import { LOCAL_STACK_S3_KEYS, redactUrl, s3Credentials } from '../secrets.ts';
+import { describeTemporalSecurity } from '../temporal/connection-options.ts';
 import { SEARCH_ATTRIBUTE_TYPES } from '../temporal/search-attributes.ts';
 import { probeHttp, probeKafka, probeMaildev, probeS3, probeSmtpBanner, probeTemporalGrpc } from './health.ts';
 import { checkJava, installKafka, installRclone, installTemporalCli, maildevInstall } from './install.ts';
@@ -62,7 +64,8 @@ const temporal: ServiceSpec = {
   name: 'temporal',
   title: 'Temporal',
   version: async () => `CLI ${VERSIONS.temporalCli}`,
-  urls: (config) => ({ gRPC: config.TEMPORAL_ADDRESS, 'Web UI': config.TEMPORAL_UI_URL }),
+  // The transport is shown when it is not plaintext; its secrets (API key, key file) never are.
+  urls: (config) => ({ gRPC: config.TEMPORAL_ADDRESS, ...(config.TEMPORAL_TLS ? { transport: describeTemporalSecurity(config) } : {}), 'Web UI': config.TEMPORAL_UI_URL }),
   install: async (config) => {
     await installTemporalCli(config);
   },
@@ -124,7 +127,7 @@ const kafka: ServiceSpec = {
   name: 'kafka',
   title: 'Kafka',
   version: async () => VERSIONS.kafka,
-  urls: (config) => ({ bootstrap: config.KAFKA_BROKERS }),
+  urls: (config) => ({ bootstrap: config.KAFKA_BROKERS, ...(config.KAFKA_SSL || config.KAFKA_SASL_MECHANISM !== '' ? { transport: describeKafkaSecurity(config) } : {}) }),
   install: async (config) => {
     await checkJava();
     await installKafka(config);
@@ -186,7 +189,8 @@ export const csvField = (text: string): string => `"${text.replaceAll('"', '""')
 const mail: ServiceSpec = {
   name: 'mail',
   title: 'SMTP (maildev)',
-  version: async () => `maildev ${(await maildevInstall()).version}`,
+  // Status must not fail on a production install, which has no maildev (a development dependency).
+  version: async () => `maildev ${(await maildevInstall().catch(() => ({ version: 'not installed' }))).version}`,
   urls: (config) => ({ SMTP: redactUrl(config.SMTP_URL), 'Web UI': config.MAILDEV_URL }),
   install: async () => {
     await maildevInstall();

@@ -4,6 +4,7 @@
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_TYPES } from './search-attributes.ts';
+import type { TemporalConnectionOptions } from './connection-options.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
@@ -15,8 +16,8 @@ export const INDEXED_TYPE = {
 } as const;
 
 /** Adds the missing search attributes; returns their names. */
-export async function registerSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect({ address });
+export async function registerSearchAttributes(connectionOptions: TemporalConnectionOptions, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect(connectionOptions);
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const known = new Set(Object.keys(existing.customAttributes ?? {}));

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { whenReachable } from '../startup.ts';
 import { alertDigestWorkflowId, type AlertDigestInput } from '../workflows/types.ts';
 import { workflowBundle } from './workflow-bundle.ts';
+import { temporalConnectionOptions } from '../temporal/connection-options.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -65,7 +66,7 @@ export interface RunningWorker {
 export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
   installRuntime(config, log);
   const deps = await connectActivityDeps(config, log);
-  const connection = await whenReachable('Temporal', () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), { log });
+  const connection = await whenReachable('Temporal', () => NativeConnection.connect(temporalConnectionOptions(config)), { log });
   const bundle = await workflowBundle(WORKFLOWS_PATH, (line) => log.info(line));
   // This worker's own queue: batches send the stages of the partitions whose state it holds there
   // (Temporal's worker-specific task queues, docs/design.md §4).

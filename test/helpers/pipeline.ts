@@ -10,6 +10,7 @@ import { loadReferenceData } from '../../src/reference/index.ts';
 import { freePort, OrdersProcess } from './processes.ts';
 import { requireService } from './services.ts';
 import { uniqueName, waitFor } from './wait.ts';
+import { temporalConnectionOptions } from '../../src/temporal/connection-options.ts';
 
 export interface BatchRun {
   workflowId: string;
@@ -87,7 +88,7 @@ export class TestPipeline {
   }
 
   async client(): Promise<Client> {
-    this.temporal ??= new Client({ connection: await Connection.connect({ address: this.config.TEMPORAL_ADDRESS }), namespace: this.config.TEMPORAL_NAMESPACE });
+    this.temporal ??= new Client({ connection: await Connection.connect(temporalConnectionOptions(this.config)), namespace: this.config.TEMPORAL_NAMESPACE });
     return this.temporal;
   }
 
