@@ -23,7 +23,7 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const JOB = path.join(import.meta.dirname, 'spark_orders.py');
 /** Orders per micro-batch at most (maxOffsetsPerTrigger): 6 partitions × the pipeline's 5,000-order batches. */
 const MAX_OFFSETS_PER_TRIGGER = 30_000;
-/** A drain is over when no micro-batch with orders came for this long. */
+/** A drain is over when no micro-batch has run for this long (none in progress either). */
 const IDLE_END_MS = 30_000;
 
 export interface BatchLine {
@@ -99,7 +99,12 @@ class SparkJob {
     const log = createWriteStream(logFile, { flags: 'a' });
     // Its own process group, so that stopping it also stops the JVM the Python driver started.
     const child = spawn(this.install.python, [JOB, '--brokers', config.KAFKA_BROKERS, '--topic', topic, '--out', this.outDir, '--reference', referenceFile,
-      '--max-offsets', String(MAX_OFFSETS_PER_TRIGGER), '--jars', this.install.kafkaJars.join(',')], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--max-offsets', String(MAX_OFFSETS_PER_TRIGGER), '--jars', this.install.kafkaJars.join(',')], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Loopback only (the stack is local): Spark would otherwise pick the machine's outward address.
+      env: { ...process.env, SPARK_LOCAL_IP: '127.0.0.1', PYSPARK_PYTHON: this.install.python },
+    });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     this.child = child;
@@ -110,10 +115,21 @@ class SparkJob {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  batches(): BatchLine[] {
+  private lines(): (BatchLine & { event: 'start' | 'done' })[] {
     const file = path.join(this.outDir, 'batches.jsonl');
     if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as BatchLine);
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as BatchLine & { event: 'start' | 'done' });
+  }
+
+  /** The micro-batches whose writes are done. */
+  batches(): BatchLine[] {
+    return this.lines().filter((line) => line.event === 'done');
+  }
+
+  /** True while a micro-batch has started and not finished its writes. */
+  private busy(): boolean {
+    const lines = this.lines();
+    return lines.filter((l) => l.event === 'start').length > lines.filter((l) => l.event === 'done').length;
   }
 
   async stop(): Promise<void> {
@@ -125,7 +141,7 @@ class SparkJob {
     await exited;
   }
 
-  /** Waits until `done(batches)` or `IDLE_END_MS` without a batch with orders (after the first); true when `done`. */
+  /** Waits until `done(batches)`, or `IDLE_END_MS` with no micro-batch running (after the first); true when `done`. */
   async waitFor(done: (batches: BatchLine[]) => boolean, timeoutMs: number, logDir: string): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -133,8 +149,8 @@ class SparkJob {
       if (!this.running) throw new Error(`spark: the job exited (log in ${logDir})`);
       const batches = this.batches();
       if (done(batches)) return true;
-      const last = Math.max(0, ...batches.filter((b) => b.silverOrders > 0).map((b) => b.silverVisibleMs));
-      if (last > 0 && Date.now() - last > IDLE_END_MS) return false;
+      const last = Math.max(0, ...batches.map((b) => b.goldDoneMs));
+      if (last > 0 && !this.busy() && Date.now() - last > IDLE_END_MS) return false;
       if (Date.now() > deadline) throw new Error(`spark: not done within ${Math.round(timeoutMs / 1000)} s (log in ${logDir})`);
     }
   }
@@ -175,7 +191,7 @@ async function countsOf(outDir: string): Promise<SparkCounts> {
 /** Per order with a Kafka timestamp at or after `sinceMs`: its micro-batch's silver commit − Kafka timestamp. */
 async function latenciesOf(outDir: string, sinceMs: number): Promise<number[]> {
   const rows = await query(`SELECT j.silverVisibleMs - epoch_ms(s.kafkaTs) AS ms
-    FROM ${table(outDir, 'silver_orders')} s JOIN read_json(${sql(path.join(outDir, 'batches.jsonl'))}) j ON s.batch = j.batchId
+    FROM ${table(outDir, 'silver_orders')} s JOIN read_json(${sql(path.join(outDir, 'batches.jsonl'))}) j ON s.batch = j.batchId AND j.event = 'done'
     WHERE epoch_ms(s.kafkaTs) >= ${Math.floor(sinceMs)}`);
   return rows.map((r) => Number(r.ms));
 }

@@ -12,8 +12,9 @@ version of its silver and gold work (what it leaves out is listed in docs/benchm
   gold_customer_totals (the batch's contribution per customer: orders, items, spend, first/last
   order; sum over batches for lifetime totals) and gold_velocity_hourly (orders per customer and
   hour of order time);
-- after the batch's writes, append one line to OUT/batches.jsonl: batch id, rows, and the wall
-  time (ms) at which the batch's silver files were committed, i.e. visible to a reader.
+- append to OUT/batches.jsonl a line when a micro-batch starts and one when its writes are done:
+  batch id, rows, and the wall time (ms) at which its silver files were committed, i.e. visible
+  to a reader.
 
 Run by bench/peer/spark.ts with the venv's Python:
   python spark_orders.py --brokers B --topic T --out DIR --reference FILE [--max-offsets N]
@@ -76,16 +77,22 @@ def reference_frames(spark, path):
 
 def valid_orders(raw):
     """Kafka rows → one row per valid order event (contract §1.2), upcast to the v3 fields."""
-    o = F.from_json(F.col("value").cast("string"), ORDER_SCHEMA)
-    parsed = raw.select(o.alias("o"), "partition", "offset", F.col("timestamp").alias("kafkaTs")).select("o.*", "partition", "offset", "kafkaTs")
+    text = F.col("value").cast("string")
+    version = F.trim(F.expr("cast(filter(headers, h -> h.key = 'schema-version')[0].value as string)"))
+    o = F.from_json(text, ORDER_SCHEMA)
+    parsed = raw.select(o.alias("o"), text.alias("json"), version.alias("headerVersion"), "partition", "offset", F.col("timestamp").alias("kafkaTs"))
+    parsed = parsed.select("o.*", "json", "headerVersion", "partition", "offset", "kafkaTs")
     # v1/v2 `YYYY-MM-DD HH:MM:SS` meant as UTC; v3 ISO 8601 with an offset (the session is in UTC).
     order_ts = F.when(F.col("orderDate").contains("T"), F.to_timestamp("orderDate")).otherwise(F.to_timestamp("orderDate", "yyyy-MM-dd HH:mm:ss"))
     items_ok = F.forall("items", lambda i: i["productId"].isNotNull() & (F.length(i["productId"]) > 0) & (i["quantity"] >= 1))
+    # from_json reads a JSON number into a string field as its text: the contract wants a string.
+    quoted = [F.col("json").rlike(f'"{name}"\\s*:\\s*"') for name in ("orderId", "customerId", "shippingAddress")]
     valid = (
-        F.col("orderId").isNotNull() & (F.length("orderId") > 0)
+        (F.col("headerVersion").isNull() | F.col("headerVersion").isin("1", "2", "3"))
+        & F.col("orderId").isNotNull() & (F.length("orderId") > 0)
         & F.col("customerId").isNotNull() & (F.length("customerId") > 0)
+        & quoted[0] & quoted[1] & quoted[2]
         & F.col("orderTs").isNotNull()
-        & F.col("shippingAddress").isNotNull()
         & F.col("totalAmount").isNotNull() & (F.col("totalAmount") >= 0)
         & F.col("items").isNotNull() & (F.size("items") >= 1) & items_ok
         & F.col("paymentMethod").isin(PAYMENT_METHODS)
@@ -93,7 +100,7 @@ def valid_orders(raw):
         & F.col("orderStatus").isin(ORDER_STATUSES)
         & (F.col("dateOrder").isNull() | (F.col("dateOrder") == F.date_format("orderTs", "yyyy-MM-dd")))
     )
-    return parsed.withColumn("orderTs", order_ts).where(valid).withColumn("message", F.coalesce("message", F.lit("")))
+    return parsed.withColumn("orderTs", order_ts).where(valid).drop("json", "headerVersion").withColumn("message", F.coalesce("message", F.lit("")))
 
 
 def main():
@@ -105,6 +112,10 @@ def main():
         .config("spark.sql.shuffle.partitions", "6")
         .config("spark.sql.parquet.compression.codec", "zstd")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        # Loopback only: the driver would otherwise bind to the machine's outward address.
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
     )
     if args.jars:
         builder = builder.config("spark.jars", args.jars)
@@ -119,6 +130,7 @@ def main():
         .option("subscribe", args.topic)
         .option("startingOffsets", "earliest")
         .option("maxOffsetsPerTrigger", args.max_offsets)
+        .option("includeHeaders", "true")
         .load()
     )
     deduped = valid_orders(raw).withWatermark("kafkaTs", "24 hours").dropDuplicatesWithinWatermark(["orderId"])
@@ -127,6 +139,8 @@ def main():
 
     def write_batch(batch, batch_id):
         started = int(time.time() * 1000)
+        log.write(json.dumps({"event": "start", "batchId": batch_id, "startedMs": started}) + "\n")
+        log.flush()
         orders = batch.persist()
         address = F.split("shippingAddress", ", ")
         silver = (
@@ -171,7 +185,7 @@ def main():
         )
         done = int(time.time() * 1000)
         orders.unpersist()
-        log.write(json.dumps({"batchId": batch_id, "startedMs": started, "silverVisibleMs": visible, "goldDoneMs": done, "silverOrders": silver_rows}) + "\n")
+        log.write(json.dumps({"event": "done", "batchId": batch_id, "startedMs": started, "silverVisibleMs": visible, "goldDoneMs": done, "silverOrders": silver_rows}) + "\n")
         log.flush()
 
     query = (
