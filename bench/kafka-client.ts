@@ -12,6 +12,7 @@
 //   npm run bench -- --only kafka-client [--records N]
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, compatibilityPartitioner, Consumer as PlatformaticConsumer, Producer as PlatformaticProducer, stringSerializers } from '@platformatic/kafka';
 import { CompressionTypes, Partitioners, type Kafka } from 'kafkajs';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -196,7 +197,11 @@ export async function runKafkaClientBench(options: { records: number; rounds: nu
       for (const client of ['kafkajs', 'platformatic'] as const) {
         const topic = `${stamp}-${client}-${round}`;
         topics.push(topic);
-        await ensureTopics(kafka, [{ topic, partitions: config.KAFKA_PARTITIONS }]);
+        // A loaded broker may not have the new topic's leaders yet when kafkajs checks: ask again.
+        await ensureTopics(kafka, [{ topic, partitions: config.KAFKA_PARTITIONS }]).catch(async () => {
+          await sleep(2000);
+          await ensureTopics(kafka, [{ topic, partitions: config.KAFKA_PARTITIONS }]);
+        });
         const result = client === 'kafkajs' ? await kafkajsRound(kafka, topic, messages) : await platformaticRound(brokers, topic, messages);
         const entry: ClientRound = { client, round, ...result, perPartition: await perPartition(admin, topic), loadAverage: os.loadavg()[0]! };
         rounds.push(entry);

@@ -38,7 +38,8 @@ export interface SparkInstall {
 
 /** `kafka-clients-3.4.1.jar` → `kafka-clients` (the artifact id, to compare with PySpark's jars). */
 export function artifactOf(jar: string): string {
-  return jar.replace(/\.jar$/, '').replace(/-\d[\w.]*(-[\w.]+)*$/, '');
+  // The version is the last part that starts with digits and a dot (`_2.12` is the Scala suffix).
+  return jar.replace(/\.jar$/, '').replace(/-\d+(\.\d+)+[\w.-]*$/, '');
 }
 
 export async function installSpark(config: Pick<Config, 'STACK_DIR' | 'STACK_CACHE_DIR'>, log: (line: string) => void = () => undefined): Promise<SparkInstall> {

@@ -78,12 +78,20 @@ def reference_frames(spark, path):
 def valid_orders(raw):
     """Kafka rows → one row per valid order event (contract §1.2), upcast to the v3 fields."""
     text = F.col("value").cast("string")
-    version = F.trim(F.expr("cast(filter(headers, h -> h.key = 'schema-version')[0].value as string)"))
+    header_version = F.trim(F.expr("cast(filter(headers, h -> h.key = 'schema-version')[0].value as string)"))
     o = F.from_json(text, ORDER_SCHEMA)
-    parsed = raw.select(o.alias("o"), text.alias("json"), version.alias("headerVersion"), "partition", "offset", F.col("timestamp").alias("kafkaTs"))
+    parsed = raw.select(o.alias("o"), text.alias("json"), header_version.alias("headerVersion"), "partition", "offset", F.col("timestamp").alias("kafkaTs"))
     parsed = parsed.select("o.*", "json", "headerVersion", "partition", "offset", "kafkaTs")
-    # v1/v2 `YYYY-MM-DD HH:MM:SS` meant as UTC; v3 ISO 8601 with an offset (the session is in UTC).
-    order_ts = F.when(F.col("orderDate").contains("T"), F.to_timestamp("orderDate")).otherwise(F.to_timestamp("orderDate", "yyyy-MM-dd HH:mm:ss"))
+    # The version: the header's, else the shape's (contract §1.1): dateOrder → 3, message → 2, else 1.
+    by_shape = F.when(F.col("dateOrder").isNotNull(), F.lit("3")).when(F.col("json").rlike('"message"\\s*:'), F.lit("2")).otherwise(F.lit("1"))
+    version = F.coalesce(F.col("headerVersion"), by_shape)
+    # v1/v2 `YYYY-MM-DD HH:MM:SS` meant as UTC; v3 ISO 8601 with seconds and an offset.
+    iso = F.col("orderDate").rlike("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$")
+    plain = F.col("orderDate").rlike("^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$")
+    order_ts = (
+        F.when((version == "3") & iso, F.to_timestamp("orderDate"))
+        .when((version != "3") & plain, F.to_timestamp("orderDate", "yyyy-MM-dd HH:mm:ss"))
+    )
     items_ok = F.forall("items", lambda i: i["productId"].isNotNull() & (F.length(i["productId"]) > 0) & (i["quantity"] >= 1))
     # from_json reads a JSON number into a string field as its text: the contract wants a string.
     quoted = [F.col("json").rlike(f'"{name}"\\s*:\\s*"') for name in ("orderId", "customerId", "shippingAddress")]
@@ -98,7 +106,7 @@ def valid_orders(raw):
         & F.col("paymentMethod").isin(PAYMENT_METHODS)
         & F.col("paymentStatus").isin(PAYMENT_STATUSES)
         & F.col("orderStatus").isin(ORDER_STATUSES)
-        & (F.col("dateOrder").isNull() | (F.col("dateOrder") == F.date_format("orderTs", "yyyy-MM-dd")))
+        & ((version != "3") | (F.col("dateOrder") == F.date_format("orderTs", "yyyy-MM-dd")))
     )
     return parsed.withColumn("orderTs", order_ts).where(valid).drop("json", "headerVersion").withColumn("message", F.coalesce("message", F.lit("")))
 
