@@ -27,6 +27,7 @@ import { freePort, OrdersProcess } from '../test/helpers/processes.ts';
 import { alertLatencies, goldCompletions, silverCompletions, silverLatencies, type SentAlert } from './lib/figures.ts';
 import { listWithTimes, mapConcurrent, readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
 import { ProcSampler, type WindowFigures } from './lib/proc-sampler.ts';
+import { SparkPeer, type Produced, type SparkLatencyFigures, type SparkThroughputFigures } from './peer/spark.ts';
 import { ordersPerCoreSecond, ratio, steadyRate, summarizeLatencies, type LatencySummary, type SteadyRate } from './lib/stats.ts';
 import { temporalConnectionOptions } from '../src/temporal/connection-options.ts';
 
@@ -48,6 +49,8 @@ export interface PipelineBenchOptions {
   profileDir?: string;
   skipBaseline?: boolean;
   skipLatency?: boolean;
+  /** Also run the peer on the same topic and latency feed, after the pipeline (docs/benchmarks.md "Spark peer"). */
+  peer?: 'spark';
   config?: Config;
   log?: (line: string) => void;
 }
@@ -55,6 +58,8 @@ export interface PipelineBenchOptions {
 export interface ThroughputFigures {
   system: 'pipeline' | 'baseline';
   drained: boolean;
+  /** Distinct order ids in silver at the end of the run (all of them when drained). */
+  silverOrders: number;
   silver: SteadyRate | null;
   gold: SteadyRate | null;
   resources: WindowFigures;
@@ -75,7 +80,7 @@ export interface LatencyFigures {
 
 export interface PipelineBenchResult {
   settings: Omit<PipelineBenchOptions, 'config' | 'log'>;
-  preload: { orders: number; ratePerSec: number };
+  preload: { orders: number; ratePerSec: number; distinctValidOrders: number };
   baseline: ThroughputFigures | null;
   pipeline: ThroughputFigures;
   /** Pipeline / baseline steady rates into silver. */
@@ -83,6 +88,10 @@ export interface PipelineBenchResult {
   /** Pipeline / baseline orders per core-second: the CPU cost ratio, steadier than ratioSilver under load. */
   ratioPerCore: number | null;
   latency: LatencyFigures | null;
+  /** The peer's figures beside the pipeline's, with pipeline / peer ratios (> 1: the pipeline is ahead). */
+  peer: {
+    spark: { throughput: SparkThroughputFigures; latency: SparkLatencyFigures | null; ratioSilver: number | null; ratioPerCore: number | null; ratioP99: number | null };
+  } | null;
 }
 
 /** The local stack's services by name, from $STACK_DIR/pids/<name>.pid. */
@@ -95,11 +104,11 @@ function stackPids(config: Config): Map<string, number> {
   return out;
 }
 
-async function produce(config: Config, topic: string, options: SimulateOptions): Promise<{ sent: number; ratePerSec: number }> {
+async function produce(config: Config, topic: string, options: SimulateOptions): Promise<Produced> {
   const sink = await connectKafkaSink(config, topic);
   try {
     const summary = await simulate({ ...options, topic }, { sink, reference: loadReferenceData(config), generateInWorker: true });
-    return { sent: summary.sent, ratePerSec: Math.round(summary.ratePerSec) };
+    return { sent: summary.sent, ratePerSec: Math.round(summary.ratePerSec), distinct: summary.valid - (summary.perAnomaly['duplicate-order'] ?? 0) };
   } finally {
     await sink.close();
   }
@@ -184,6 +193,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
   };
 
   try {
+    // Installed (first time: PySpark and its Kafka source into the cache) before anything is measured.
+    const spark = options.peer === 'spark' ? await SparkPeer.prepare({ config: base, sampler, logDir, log }) : undefined;
     const topic = `${stamp}-orders`;
     await ensureTopics(kafka, [
       { topic, partitions: base.KAFKA_PARTITIONS },
@@ -236,21 +247,43 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       const resources = silver ? sampler.figures(silver.fromMs, silver.toMs) : { processes: {}, machineBusyPct: 0 };
       const perCore = ordersPerCoreSecond(silver?.ratePerSec, resources.processes);
       log(`${system}: silver ${silver?.ratePerSec ?? '-'} orders/s, gold ${gold?.ratePerSec ?? '-'} orders/s over ${((silver?.windowMs ?? 0) / 1000).toFixed(1)} s${done ? ' (drained)' : ''}, ${perCore ?? '-'} orders per core-second; load ${loadAverage.map((l) => l.toFixed(2)).join(' ')}`);
-      return { system, drained: done, silver, gold, resources, ordersPerCoreSecond: perCore, loadAverage };
+      const silverOrders = new Set(parts.flatMap((p) => p.rows.map((r) => r.orderId))).size;
+      return { system, drained: done, silverOrders, silver, gold, resources, ordersPerCoreSecond: perCore, loadAverage };
     };
 
     const baseline = options.skipBaseline ? null : await throughput('baseline');
     const pipeline = await throughput('pipeline');
+    const peerWindow = { warmupMs: options.warmupSec * 1000, measureMs: options.measureSec * 1000, tailMs: options.tailSec * 1000 };
+    const sparkThroughput = spark ? await spark.throughput(topic, preload.distinct, peerWindow) : undefined;
     const latency = options.skipLatency ? null : await runLatency();
+    let sparkLatency: SparkLatencyFigures | null = null;
+    if (spark && !options.skipLatency) {
+      const latencyTopic = `${stamp}-spark-latency`;
+      await ensureTopics(kafka, [{ topic: latencyTopic, partitions: base.KAFKA_PARTITIONS }]);
+      // The same feed as the pipeline's latency run (same seeds and rate).
+      sparkLatency = await spark.latency(latencyTopic, options.latencyRate, options.latencySec, (count, seed) => produce(base, latencyTopic, { count, rate: options.latencyRate, seed }));
+    }
 
     return {
       settings: { ...options, config: undefined, log: undefined } as PipelineBenchResult['settings'],
-      preload: { orders: preload.sent, ratePerSec: preload.ratePerSec },
+      preload: { orders: preload.sent, ratePerSec: preload.ratePerSec, distinctValidOrders: preload.distinct },
       baseline,
       pipeline,
       ratioSilver: ratio(pipeline.silver?.ratePerSec, baseline?.silver?.ratePerSec),
       ratioPerCore: ratio(pipeline.ordersPerCoreSecond, baseline?.ordersPerCoreSecond),
       latency,
+      peer: sparkThroughput
+        ? {
+            spark: {
+              throughput: sparkThroughput,
+              latency: sparkLatency,
+              ratioSilver: ratio(pipeline.silver?.ratePerSec, sparkThroughput.silver?.ratePerSec),
+              ratioPerCore: ratio(pipeline.ordersPerCoreSecond, sparkThroughput.ordersPerCoreSecond),
+              // Peer p99 / pipeline p99: above 1 when the pipeline's p99 is the lower.
+              ratioP99: ratio(sparkLatency?.toSilver.p99Ms, latency?.toSilver.p99Ms),
+            },
+          }
+        : null,
     };
   } finally {
     sampler.stop();
@@ -275,7 +308,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
         await sleep(500);
       }
     };
-    let produced: { sent: number; ratePerSec: number };
+    let produced: Produced;
     let fromMs: number;
     let toMs: number;
     try {

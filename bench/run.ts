@@ -4,14 +4,18 @@
 //
 //   npm run bench                         everything, full length (pipeline: 60 s windows)
 //   npm run bench -- --quick              short windows and fewer orders: a smoke run of the harness
-//   npm run bench -- --only pipeline      one part (parquet | producer | state | pipeline)
+//   npm run bench -- --only pipeline      one part (parquet | producer | state | pipeline | kafka-client)
 //   npm run bench -- --only pipeline --set BATCH_MAX_ORDERS=1000 --profile bench/results/profiles
+//   npm run bench -- --only pipeline --peer spark    the pipeline and the Spark peer on the same topic
+//   npm run bench -- --only kafka-client             kafkajs vs @platformatic/kafka, produce and consume
 //   options: --orders N --warmup S --measure S --tail S --latency-rate N --latency-seconds S --workers N
 //            --no-baseline --no-latency
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runKafkaClientBench } from './kafka-client.ts';
+import { reportMarkdown } from './lib/report.ts';
 import { runParquetBench } from './parquet.ts';
 import { runPipelineBench } from './pipeline.ts';
 import { runProducerBench } from './producer.ts';
@@ -32,9 +36,12 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     'no-baseline': { type: 'boolean', default: false },
     'no-latency': { type: 'boolean', default: false },
+    peer: { type: 'string' },
+    records: { type: 'string' },
   },
 });
 const quick = values.quick;
+if (values.peer !== undefined && values.peer !== 'spark') throw new Error(`--peer knows only spark, got ${values.peer}`);
 const only = new Set(values.only ?? ['parquet', 'producer', 'state', 'pipeline']);
 const num = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : Number(value));
 const log = (line: string): void => console.error(line);
@@ -79,9 +86,12 @@ const results = {
         profileDir: values.profile ? path.resolve(values.profile) : undefined,
         skipBaseline: values['no-baseline'],
         skipLatency: values['no-latency'],
+        peer: values.peer === 'spark' ? 'spark' : undefined,
         log,
       })
     : null,
+  // Only when asked for: it is not part of the default run.
+  kafkaClient: only.has('kafka-client') ? await runKafkaClientBench({ records: num(values.records, quick ? 20_000 : 100_000), rounds: quick ? 1 : 2, log }) : null,
   loadAverageAtEnd: os.loadavg(),
 };
 
@@ -91,4 +101,8 @@ const dir = path.join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(path.join(dir, `${results.date.replaceAll(':', '-')}.json`), json);
 writeFileSync(path.join(dir, 'latest.json'), json);
+// The same figures as Markdown tables (what `npx tsx bench/report.ts` prints).
+const markdown = reportMarkdown(results);
+writeFileSync(path.join(dir, `${results.date.replaceAll(':', '-')}.md`), markdown);
+writeFileSync(path.join(dir, 'latest.md'), markdown);
 process.exit(0);

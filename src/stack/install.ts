@@ -12,7 +12,7 @@ import { VERSIONS } from './versions.ts';
 type CacheConfig = Pick<Config, 'STACK_DIR' | 'STACK_CACHE_DIR'>;
 
 /** Returns STACK_CACHE_DIR/<name>, building it with `build(tempDir)` first when it is not there yet. */
-async function installOnce(config: CacheConfig, name: string, build: (tempDir: string) => Promise<void>): Promise<string> {
+export async function installOnce(config: CacheConfig, name: string, build: (tempDir: string) => Promise<void>): Promise<string> {
   const { cache } = stackPaths(config);
   const target = path.join(cache, name);
   if (existsSync(target)) return target;

@@ -154,12 +154,13 @@ describe('bench report', () => {
       loadAverageAtEnd: [1.5, 2, 3],
       pipeline: {
         settings: { orders: 1000, warmupSec: 15, measureSec: 60, tailSec: 5, latencyRate: 2000, latencySec: 60, pipelineEnv: {} },
-        preload: { orders: 1000, ratePerSec: 500 },
-        baseline: { system: 'baseline', drained: false, silver: rate(10_000), gold: null, resources, ordersPerCoreSecond: 12_000, loadAverage: [1.1, 2, 3] },
-        pipeline: { system: 'pipeline', drained: false, silver: rate(6000), gold: rate(5000), resources, ordersPerCoreSecond: 6000, loadAverage: [1.2, 2, 3] },
+        preload: { orders: 1000, ratePerSec: 500, distinctValidOrders: 990 },
+        baseline: { system: 'baseline', drained: false, silverOrders: 900, silver: rate(10_000), gold: null, resources, ordersPerCoreSecond: 12_000, loadAverage: [1.1, 2, 3] },
+        pipeline: { system: 'pipeline', drained: false, silverOrders: 800, silver: rate(6000), gold: rate(5000), resources, ordersPerCoreSecond: 6000, loadAverage: [1.2, 2, 3] },
         ratioSilver: 0.6,
         ratioPerCore: 0.5,
         latency: null,
+        peer: null,
       },
     });
     assert.match(table, /\| orders\/s into silver \(steady window\) \| 10,000 \| 6,000 \| 0\.6 \|/);
