@@ -8,6 +8,7 @@
 // write (milliseconds), or the SMTP server dies after storing a mail but before saying so; the
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
 import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { digestEntryOf, renderFraudAlertEmail, renderFraudDigestEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
 import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
@@ -109,12 +110,18 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         const findings: QualityFinding[] = breaches.map((breach) => ({ batchId: input.batchId, firstKafkaTs: span.first, lastKafkaTs: span.last, breach }));
         const signal: QualityFindingsSignal = { findings, cooldownMs: config.ALERT_COOLDOWN };
         const start: QualityAlertsInput = { topic: input.topic, cooldownMs: config.ALERT_COOLDOWN };
-        await deps.temporal.workflow.signalWithStart('qualityAlerts', {
-          workflowId: qualityAlertsWorkflowId(input.topic),
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          args: [start],
-          signal: QUALITY_FINDINGS_SIGNAL,
-          signalArgs: [signal],
+        const handOver = () =>
+          deps.temporal.workflow.signalWithStart('qualityAlerts', {
+            workflowId: qualityAlertsWorkflowId(input.topic),
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            args: [start],
+            signal: QUALITY_FINDINGS_SIGNAL,
+            signalArgs: [signal],
+          });
+        // Two partitions' first breaches can race to start the workflow; the loser signals the winner's run.
+        await handOver().catch((error: unknown) => {
+          if (error instanceof WorkflowExecutionAlreadyStartedError) return handOver();
+          throw error;
         });
         result.qualityFindings = findings.length;
         heartbeat(result);
