@@ -1,4 +1,4 @@
-// The data-quality mails of a topic (docs/design.md §5, docs/rules.md "Quality mails"): one run per
+// The data-quality mails of a topic (docs/design.md §3, docs/rules.md "Quality mails"): one run per
 // topic (`quality-alerts-<topic>`), started by the first batch that hands it a breach
 // (signal-with-start, src/activities/alert.ts). It is the topic's only sender of quality mails, so
 // one breach episode makes one mail however many partitions' batches report it at once: the
