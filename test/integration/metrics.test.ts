@@ -44,7 +44,7 @@ describe('bridge and worker metrics', () => {
     // The run's Kafka time spans seconds, less than ALERT_COOLDOWN: one quality episode, so one
     // mail, per breached check and field. They come from the topic's quality-alerts workflow,
     // after the batches: waited for.
-    const [checks] = await queryLake(pipeline.config, "SELECT count(DISTINCT check || ':' || field) AS n FROM {gold/dq_metrics} WHERE breached");
+    const [checks] = await queryLake(pipeline.config, `SELECT count(DISTINCT "check" || ':' || field) AS n FROM {gold/dq_metrics} WHERE breached`);
     breachedChecks = Number(checks!.n);
     const ours = async () => (await caughtMail(pipeline.config)).filter((m) => m.to.some((t) => t.address === pipeline.config.ALERT_TO));
     const quality = async () => (await ours()).filter((m) => m.subject.startsWith('[data-quality]')).length;
