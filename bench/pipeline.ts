@@ -21,6 +21,7 @@ import { readParquet } from '../src/lake/parquet.ts';
 import { openLake } from '../src/lake/store.ts';
 import { loadReferenceData } from '../src/reference/index.ts';
 import { connectKafkaSink } from '../src/simulator/kafka-sink.ts';
+import { alertDigestWorkflowId, qualityAlertsWorkflowId } from '../src/workflows/types.ts';
 import { simulate, type SimulateOptions } from '../src/simulator/simulate.ts';
 import { stackPaths } from '../src/stack/paths.ts';
 import { freePort, OrdersProcess } from '../test/helpers/processes.ts';
@@ -132,13 +133,14 @@ async function drained(admin: Admin, config: Config, topic: string, groupId: str
   return true;
 }
 
-/** Stops the batch workflows a stopped run left open, so the dev server does not keep them. */
+/** Stops the batch workflows a stopped run left open, and the topic's alert workflows, so the dev server does not keep them. */
 export async function terminateOpen(config: Config, topic: string): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const ids: string[] = [];
     for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${topic}-" AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
+    ids.push(qualityAlertsWorkflowId(topic), alertDigestWorkflowId(topic));
     await mapConcurrent(ids, 8, (id) => client.workflow.getHandle(id).terminate('benchmark window over').catch(() => undefined));
   } finally {
     await connection.close();

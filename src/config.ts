@@ -59,7 +59,7 @@ export const SETTINGS = {
   ALERT_FROM: [z.string().min(3), 'orders-pipeline@localhost', 'From: of alert e-mails'],
   ALERT_TO: [z.string().min(3), 'fraud-team@localhost', 'comma-separated recipients of alert e-mails'],
   ALERT_WINDOW: [duration, '1h', 'a customer\'s fraud hits within this much event time after an alert\'s first hit update that alert instead of raising a new one'],
-  ALERT_COOLDOWN: [duration, '1h', 'after a fraud mail for a customer and rule, no new mail for them within this much event time unless the severity rises (every hit still reaches gold/fraud_alerts)'],
+  ALERT_COOLDOWN: [duration, '1h', 'after a fraud mail for a customer and rule, no new mail for them within this much event time unless the severity rises (every hit still reaches gold/fraud_alerts); for data quality, a check\'s breach episode ends after this much Kafka time without a breach, and a lasting one is mailed again this often (0: every breached batch mails)'],
   ALERT_MIN_SEVERITY: [z.enum(['low', 'medium', 'high', 'critical']), 'medium', 'fraud alerts below this severity (see docs/rules.md, scoring) are kept in gold/fraud_alerts but not mailed'],
   ALERT_DIGEST_MINUTES: [z.coerce.number().int().min(0), '0', 'above 0: instead of one mail per fraud alert, one digest mail every this many minutes listing the alerts of the period, with links (0: one mail per alert)'],
   DASHBOARD_URL: [z.url(), 'http://127.0.0.1:3000', 'public URL of the dashboard, for links in e-mails'],

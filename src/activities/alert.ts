@@ -1,4 +1,6 @@
-// Stage 4: one e-mail per fraud alert and per data-quality breach, each sent at most once as far
+// Stage 4: one e-mail per fraud alert, and the batch's data-quality breaches handed to the topic's
+// quality-alerts workflow, which mails once per episode (src/domain/quality-episodes.ts). Each
+// mail is sent at most once as far
 // as a marker can tell: the marker is checked before sending and written after the SMTP server
 // accepted the mail. An S3 outage after acceptance does not send the mail again: the marker write
 // is retried in place, not by retrying the activity (found by the chaos run, S3 killed right
@@ -6,13 +8,23 @@
 // write (milliseconds), or the SMTP server dies after storing a mail but before saying so; the
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
 import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { digestEntryOf, renderFraudAlertEmail, renderFraudDigestEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
 import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
+import { kafkaTsSpanOf, type QualityFinding, type QualityMail } from '../domain/quality-episodes.ts';
 import { alertSentKey } from '../lake/keys.ts';
 import { metrics } from '../metrics.ts';
 import { workflowRunUrl } from '../temporal/web-ui.ts';
-import type { AlertResult, BatchRef } from '../workflows/types.ts';
+import {
+  QUALITY_FINDINGS_SIGNAL,
+  qualityAlertsWorkflowId,
+  type AlertResult,
+  type BatchRef,
+  type KafkaTsSpan,
+  type QualityAlertsInput,
+  type QualityFindingsSignal,
+} from '../workflows/types.ts';
 import type { BatchIo } from './batch-io.ts';
 import { flushDigest, queueForDigest } from './alert-digest.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
@@ -25,6 +37,8 @@ export interface AlertInput extends BatchRef {
   fraudKeys: string[];
   dqKeys: string[];
   silverKeys: string[];
+  /** The batch's Kafka time (from its quality check); a batch recorded before it was returned reads it from silver. */
+  kafkaTs?: KafkaTsSpan;
 }
 
 export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
@@ -87,11 +101,42 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
       }
 
       const breaches = (await io.readParts<DqMetricRow>(input.dqKeys)).filter((m) => m.breached);
-      for (const breach of breaches) {
-        const alertId = `${breach.batchId}:dq:${breach.check}:${breach.field}`;
-        count(await sendOnce(alertId, renderQualityAlertEmail(alertId, [breach], links, envelope)), 'data-quality');
+      if (breaches.length > 0) {
+        // Not mailed here: batches of several partitions run at once, and one episode must make one
+        // mail. The topic's quality-alerts workflow decides and sends (one sender); this batch only
+        // hands its breaches over (a signal: milliseconds, not the mail). A retry hands them over
+        // again; the workflow counts each batch's breach once.
+        const span = input.kafkaTs ?? kafkaTsSpanOf(await io.readParts<SilverOrderRow>(input.silverKeys)) ?? { first: Date.now(), last: Date.now() };
+        const findings: QualityFinding[] = breaches.map((breach) => ({ batchId: input.batchId, firstKafkaTs: span.first, lastKafkaTs: span.last, breach }));
+        const signal: QualityFindingsSignal = { findings, cooldownMs: config.ALERT_COOLDOWN };
+        const start: QualityAlertsInput = { topic: input.topic, cooldownMs: config.ALERT_COOLDOWN };
+        const handOver = () =>
+          deps.temporal.workflow.signalWithStart('qualityAlerts', {
+            workflowId: qualityAlertsWorkflowId(input.topic),
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            args: [start],
+            signal: QUALITY_FINDINGS_SIGNAL,
+            signalArgs: [signal],
+          });
+        // Two partitions' first breaches can race to start the workflow; the loser signals the winner's run.
+        await handOver().catch((error: unknown) => {
+          if (error instanceof WorkflowExecutionAlreadyStartedError) return handOver();
+          throw error;
+        });
+        result.qualityFindings = findings.length;
+        heartbeat(result);
       }
       return result;
+    },
+
+    /** One data-quality mail the topic's quality-alerts workflow decided (its id fixed there), sent once. */
+    async sendQualityAlert(input: { topic: string; mail: QualityMail }): Promise<{ sent: boolean }> {
+      const { alertId, finding, episode } = input.mail;
+      const links = { temporalRunUrl: runUrl(finding.batchId), dashboardUrl: config.DASHBOARD_URL };
+      const envelope = { from: config.ALERT_FROM, to: config.ALERT_TO };
+      const sent = await sendOnce(alertId, renderQualityAlertEmail(alertId, [finding.breach], links, envelope, episode));
+      if (sent) metrics.alertsSent.inc({ kind: 'data-quality' });
+      return { sent };
     },
 
     /** Digest mode: one mail listing the fraud mails queued since the last digest (run by the alertDigest workflow). */

@@ -5,6 +5,7 @@ import { goldRows } from '../domain/aggregate.ts';
 import { evaluateFraud } from '../domain/fraud/evaluate.ts';
 import { stateKeysOf } from '../domain/state.ts';
 import { checkQuality, type QualityThresholds } from '../domain/quality.ts';
+import { kafkaTsSpanOf } from '../domain/quality-episodes.ts';
 import type { BronzeRow, QuarantineRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { categoryTotalsKey, customerTotalsKey, dqMetricsKey, fraudAlertsKey, goldKey, salesByCategoryMinuteKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
@@ -83,7 +84,8 @@ export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThr
       const metrics = checkQuality({ batchId: input.batchId, records, quarantined, orders, items }, qualityThresholds);
       const key = dqMetricsKey(input.batchDate, input.partition, input.startOffset, input.endOffset);
       await io.writePart(key, TABLES.dqMetrics, metrics);
-      return { breachedChecks: metrics.filter((m) => m.breached).map((m) => `${m.check}:${m.field}`), keys: [key] };
+      const kafkaTs = kafkaTsSpanOf([...records, ...quarantined]);
+      return { breachedChecks: metrics.filter((m) => m.breached).map((m) => `${m.check}:${m.field}`), keys: [key], ...(kafkaTs ? { kafkaTs } : {}) };
     },
   };
 }

@@ -237,6 +237,8 @@ export function describeQualityCheck(metric: Pick<DqMetricRow, 'check' | 'field'
   }
 }
 
+const QUALITY_FOOTER = 'One mail per check and breach episode, again after ALERT_COOLDOWN of Kafka time while it lasts; every batch\'s figures are in gold/dq_metrics.';
+
 const percent = (share: number): string => `${(Math.round(share * 1000) / 10).toString()}%`;
 
 function detailLines(metric: DqMetricRow): string[] {
@@ -258,8 +260,25 @@ function detailLines(metric: DqMetricRow): string[] {
   return lines;
 }
 
-/** One e-mail for a data-quality breach (normally one metric row; several are listed together). */
-export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMetricRow[], links: AlertLinks, envelope: AlertEnvelope): AlertEmail {
+/** Where a quality mail stands in its breach episode (src/domain/quality-episodes.ts). */
+export interface QualityEpisodeInfo {
+  /** Kafka time of the episode's first breach. */
+  startTs: number;
+  /** This mail's number in the episode (1: the episode's first). */
+  mails: number;
+  /** Breached batches of the episode so far. */
+  batches: number;
+}
+
+function episodeLine(episode: QualityEpisodeInfo): string {
+  const since = new Date(episode.startTs).toISOString();
+  return episode.mails === 1
+    ? `New breach episode, Kafka time ${since}. No further mail for this check until an ALERT_COOLDOWN of Kafka time has passed or a new episode starts.`
+    : `Still breached: episode since ${since} (Kafka time), ${episode.batches} breached batches so far, mail ${episode.mails} of the episode.`;
+}
+
+/** One e-mail for a data-quality breach (normally one metric row; several are listed together), with its episode when one is known. */
+export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMetricRow[], links: AlertLinks, envelope: AlertEnvelope, episode?: QualityEpisodeInfo): AlertEmail {
   const batchId = metrics[0]?.batchId ?? '';
   const summary = (m: DqMetricRow): string => `${m.check} ${m.field}: ${m.count} of ${m.total} (${percent(m.rate)} > ${percent(m.maxRate)})`;
   const subject = headerSafe(`[data-quality] ${batchId}: ${metrics.map(summary).join('; ') || 'breach'}`, 250);
@@ -267,6 +286,7 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
   const text = [
     `Data-quality breach in batch ${batchId}`,
     '',
+    ...(episode ? [episodeLine(episode), ''] : []),
     ...metrics.flatMap((m) => [
       `${m.check} / ${m.field}: ${describeQualityCheck(m)}`,
       `  ${m.count} of ${m.total} = ${percent(m.rate)}, above the threshold of ${percent(m.maxRate)}`,
@@ -278,7 +298,7 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
     `Dashboard:             ${links.dashboardUrl}`,
     '',
     '-- ',
-    'streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per batch and check.',
+    `streaming-orders data-quality checks (gold/dq_metrics). ${QUALITY_FOOTER}`,
     '',
   ].join('\n');
 
@@ -286,6 +306,7 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
     subject,
     [
       `<h2 style="margin: 0 0 8px;">Data-quality breach in batch ${escapeHtml(batchId)}</h2>`,
+      episode ? `<p>${escapeHtml(episodeLine(episode))}</p>` : '',
       htmlTable(
         ['check', 'field', 'what', 'count', 'of', 'share', 'threshold'],
         metrics.map((m) => [
@@ -304,7 +325,7 @@ export function renderQualityAlertEmail(alertId: string, metrics: readonly DqMet
       }),
       `<p>Alert id: ${escapeHtml(alertId)}</p>`,
       `<p>${htmlLink(links.temporalRunUrl, 'Batch run in the Temporal Web UI')} · ${htmlLink(links.dashboardUrl, 'Dashboard')}</p>`,
-      `<p style="${STYLE.muted}">streaming-orders data-quality checks (gold/dq_metrics). This alert is sent once per batch and check.</p>`,
+      `<p style="${STYLE.muted}">streaming-orders data-quality checks (gold/dq_metrics). ${escapeHtml(QUALITY_FOOTER)}</p>`,
     ]
       .filter(Boolean)
       .join('\n'),

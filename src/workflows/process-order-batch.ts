@@ -90,10 +90,11 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   // Every so many deltas, a snapshot of the partition's state, in its own workflow: off this path.
   if (derived.checkpoint?.snapshotDue) await startStateSnapshot(input.topic, input.partition, input.endOffset + 1);
 
-  // 6. Alerts last: a mail is the one effect that cannot be taken back.
+  // 6. Alerts last: a mail is the one effect that cannot be taken back. Quality breaches are only
+  // handed to the topic's quality-alerts workflow here (it mails once per episode).
   const alerts =
     fraud.alertIds.length + quality.breachedChecks.length > 0
-      ? await stages.sendAlerts({ ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys })
+      ? await stages.sendAlerts({ ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys, kafkaTs: quality.kafkaTs })
       : { sent: 0, alreadySent: 0 };
 
   const lakeKeys = lakeKeysOf(derived);

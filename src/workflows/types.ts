@@ -1,5 +1,6 @@
 // Inputs and outputs shared by workflows, activities, the bridge and the CLI.
 // Plain data only: workflows carry keys, offsets and counts, never orders (claim check).
+import type { QualityEpisodes, QualityFinding } from '../domain/quality-episodes.ts';
 
 /** A slice of one partition: offsets start..end inclusive. Its id is `<topic>-<partition>-<start>`. */
 export interface BatchInput {
@@ -94,11 +95,20 @@ export interface FraudResult {
 export interface QualityResult {
   breachedChecks: string[];
   keys: string[];
+  /** Kafka timestamps (ms) of the batch's first and last record (valid or not): where its breaches fall in Kafka time. */
+  kafkaTs?: KafkaTsSpan;
+}
+
+export interface KafkaTsSpan {
+  first: number;
+  last: number;
 }
 
 export interface AlertResult {
   sent: number;
   alreadySent: number;
+  /** Data-quality breaches handed to the topic's quality-alerts workflow (it decides and sends their mails). */
+  qualityFindings?: number;
   /** Digest mode: fraud mails put into the outbox for the next digest. */
   queued?: number;
 }
@@ -109,6 +119,29 @@ export const alertDigestWorkflowId = (topic: string): string => `alert-digest-${
 export interface AlertDigestInput {
   topic: string;
   everyMinutes: number;
+}
+
+/**
+ * The data-quality alerts of a topic: one long-running workflow per topic, started by the first
+ * batch that hands it a breach (signal-with-start), the only sender of the topic's quality mails.
+ */
+export const qualityAlertsWorkflowId = (topic: string): string => `quality-alerts-${topic}`;
+
+/** The signal that hands a batch's breaches to the topic's quality-alerts workflow. */
+export const QUALITY_FINDINGS_SIGNAL = 'qualityFindings';
+
+export interface QualityFindingsSignal {
+  findings: QualityFinding[];
+  /** ALERT_COOLDOWN of the worker that sent them: the latest setting wins. */
+  cooldownMs: number;
+}
+
+export interface QualityAlertsInput {
+  topic: string;
+  cooldownMs: number;
+  /** Carried over by continue-as-new. */
+  state?: QualityEpisodes;
+  pending?: QualityFinding[];
 }
 
 export interface BatchResult {

@@ -7,6 +7,7 @@ import { createKafka, ensureTopics } from '../../src/kafka/client.ts';
 import { connectKafkaSink } from '../../src/simulator/kafka-sink.ts';
 import { simulate, type SimulateOptions, type SimulationSummary } from '../../src/simulator/simulate.ts';
 import { loadReferenceData } from '../../src/reference/index.ts';
+import { alertDigestWorkflowId, qualityAlertsWorkflowId } from '../../src/workflows/types.ts';
 import { freePort, OrdersProcess } from './processes.ts';
 import { requireService } from './services.ts';
 import { uniqueName, waitFor } from './wait.ts';
@@ -136,6 +137,16 @@ export class TestPipeline {
 
   async stop(): Promise<void> {
     await Promise.all([...this.bridges, ...this.workers].map((p) => p.stop()));
+    await this.terminateTopicWorkflows();
     await this.temporal?.connection.close();
+  }
+
+  /** The topic's long-running workflows (quality alerts, fraud digest) never end on their own: they end with the test. */
+  async terminateTopicWorkflows(): Promise<void> {
+    const client = await this.client();
+    for (const workflowId of [qualityAlertsWorkflowId(this.config.KAFKA_TOPIC), alertDigestWorkflowId(this.config.KAFKA_TOPIC)]) {
+      // Not started by this test (no breach, no digest mode) or already over: nothing to stop.
+      await client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+    }
   }
 }

@@ -46,7 +46,8 @@ export interface CaughtMail {
 export async function caughtMail(config: Pick<Config, 'MAILDEV_URL'> = loadConfig()): Promise<CaughtMail[]> {
   const base = config.MAILDEV_URL.replace(/\/$/, '');
   for (const route of ['/api/email', '/email']) {
-    const response = await fetch(`${base}${route}`, { signal: AbortSignal.timeout(5_000) });
+    // The shared catcher can hold tens of MB of mail: its whole list takes seconds on a loaded machine.
+    const response = await fetch(`${base}${route}`, { signal: AbortSignal.timeout(30_000) });
     if (response.status === 404) continue;
     if (!response.ok) throw new Error(`maildev GET ${route} answered ${response.status}`);
     return (await response.json()) as CaughtMail[];

@@ -31,6 +31,7 @@ export type StubActivities = Pick<
   | 'writeStateSnapshot'
   | 'sendAlerts'
   | 'sendAlertDigest'
+  | 'sendQualityAlert'
   | 'planBackfill'
   | 'listBackfillBatches'
   | 'refetchRawBatches'
@@ -69,6 +70,7 @@ export function stubActivities(overrides: Partial<StubActivities> = {}): StubAct
     writeStateSnapshot: async (input) => ({ key: `state/partition=${input.partition}/snapshot`, bytes: 0, ids: 0, customers: 0, deletedObjects: 0 }),
     sendAlerts: async () => ({ sent: 1, alreadySent: 0 }),
     sendAlertDigest: async () => ({ alerts: 0 }),
+    sendQualityAlert: async () => ({ sent: true }),
     planBackfill: async () => [],
     listBackfillBatches: async () => ({ batches: [], more: false }),
     refetchRawBatches: async () => undefined,
