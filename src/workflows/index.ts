@@ -3,3 +3,4 @@ export { processOrderBatch } from './process-order-batch.ts';
 export { backfillOrders, backfillPartitionDay } from './backfill.ts';
 export { snapshotPartitionState } from './snapshot-partition-state.ts';
 export { alertDigest } from './alert-digest.ts';
+export { deltaCommitter } from './delta-committer.ts';

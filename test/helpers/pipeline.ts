@@ -2,6 +2,7 @@
 // and alert recipient on the shared local stack, with workers and bridges as real child processes.
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { currentRuns } from '../../src/temporal/batch-runs.ts';
+import { deltaCommitterWorkflowId } from '../../src/workflows/delta-commit-types.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createKafka, ensureTopics } from '../../src/kafka/client.ts';
 import { connectKafkaSink } from '../../src/simulator/kafka-sink.ts';
@@ -135,6 +136,9 @@ export class TestPipeline {
 
   async stop(): Promise<void> {
     await Promise.all([...this.bridges, ...this.workers].map((p) => p.stop()));
+    // The topic's Delta committer would wait for its idle timer on a queue no worker polls any more.
+    const client = await this.client().catch(() => undefined);
+    await client?.workflow.getHandle(deltaCommitterWorkflowId(this.config.KAFKA_TOPIC)).terminate('test pipeline stopped').catch(() => undefined);
     await this.temporal?.connection.close();
   }
 }

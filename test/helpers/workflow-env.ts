@@ -34,6 +34,7 @@ export type StubActivities = Pick<
   | 'planBackfill'
   | 'listBackfillBatches'
   | 'refetchRawBatches'
+  | 'commitDeltaBatches'
 >;
 
 const part = (table: string, ref: BatchRef): string => `${table}/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`;
@@ -72,6 +73,7 @@ export function stubActivities(overrides: Partial<StubActivities> = {}): StubAct
     planBackfill: async () => [],
     listBackfillBatches: async () => ({ batches: [], more: false }),
     refetchRawBatches: async () => undefined,
+    commitDeltaBatches: async (input) => ({ commits: input.requests.length > 0 ? [{ table: 'silver/orders', version: 0, added: input.requests.length, removed: 0 }] : [] }),
     ...overrides,
   };
 }

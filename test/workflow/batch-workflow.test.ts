@@ -3,12 +3,13 @@
 // holds it back, and how a backfill fans out (docs/design.md §7). No stack is needed; the test
 // server is installed on first use and a machine where it cannot start fails here, naming it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SA } from '../../src/temporal/search-attributes.ts';
 import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchResult } from '../../src/workflows/types.ts';
+import { deltaCommitterWorkflowId } from '../../src/workflows/delta-commit-types.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
 
@@ -16,6 +17,12 @@ let env: TestWorkflowEnvironment;
 
 before(async () => {
   env = await startTimeSkippingServer();
+});
+
+// The batches of every test use the topic `orders`: a committer left by one test (its worker gone)
+// would take the next test's requests and never answer them.
+afterEach(async () => {
+  await env?.client.workflow.getHandle(deltaCommitterWorkflowId('orders')).terminate('test over').catch(() => undefined);
 });
 
 after(async () => {

@@ -4,4 +4,4 @@ export * from './schema.ts';
 export * from './stats.ts';
 export * from './snapshot.ts';
 export * from './commit.ts';
-export { DeltaLog, deltaLogOf, liveDataKeys } from './log-io.ts';
+export { DeltaLog, deltaLogOf, liveDataKeys, type LakeReader } from './log-io.ts';

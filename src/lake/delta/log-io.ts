@@ -10,12 +10,15 @@ import { applyCommit, copySnapshot, emptySnapshot, type DeltaSnapshot } from './
 const READ_CONCURRENCY = 16;
 const decoder = new TextDecoder();
 
+/** What reading a log needs of the lake (the dashboard passes no more); committing needs `put` too. */
+export type LakeReader = Pick<LakeStore, 'list' | 'get'> & Partial<Pick<LakeStore, 'put'>>;
+
 export class DeltaLog {
   private current: DeltaSnapshot = emptySnapshot();
   private refreshing: Promise<DeltaSnapshot> | undefined;
 
   constructor(
-    readonly lake: LakeStore,
+    readonly lake: LakeReader,
     readonly tablePath: string,
   ) {}
 
@@ -32,6 +35,7 @@ export class DeltaLog {
    */
   async commit(base: DeltaSnapshot, actions: readonly DeltaAction[]): Promise<DeltaSnapshot> {
     const version = base.version + 1;
+    if (!this.lake.put) throw new TypeError(`${this.tablePath}: this lake is opened for reading only`);
     await this.lake.put(commitKey(this.tablePath, version), new TextEncoder().encode(encodeCommit(actions)), 'application/json');
     if (this.current.version === base.version) this.current = applyCommit(copySnapshot(this.current), version, actions);
     return this.snapshot();
@@ -98,10 +102,10 @@ function checkReadable(tablePath: string, snapshot: DeltaSnapshot): void {
   if (reader > 1) throw new LakeError(`${tablePath} needs Delta reader version ${reader}; this reader has version 1`, 'read delta log', deltaLogPrefix(tablePath), { retryable: false });
 }
 
-const logs = new WeakMap<LakeStore, Map<string, DeltaLog>>();
+const logs = new WeakMap<LakeReader, Map<string, DeltaLog>>();
 
 /** The process's DeltaLog of a table in this lake (one per table, so every reader shares its cache). */
-export function deltaLogOf(lake: LakeStore, tablePath: string): DeltaLog {
+export function deltaLogOf(lake: LakeReader, tablePath: string): DeltaLog {
   let tables = logs.get(lake);
   if (!tables) logs.set(lake, (tables = new Map()));
   let log = tables.get(tablePath);
@@ -113,7 +117,7 @@ export function deltaLogOf(lake: LakeStore, tablePath: string): DeltaLog {
  * The lake keys of a table's data files in its current snapshot, sorted. A table with no log yet
  * (a lake written before the tables were Delta tables) is read as its folder's Parquet files.
  */
-export async function liveDataKeys(lake: LakeStore, tablePath: string): Promise<string[]> {
+export async function liveDataKeys(lake: LakeReader, tablePath: string): Promise<string[]> {
   const snapshot = await deltaLogOf(lake, tablePath).snapshot();
   if (snapshot.version < 0) return (await lake.list(`${tablePath}/`)).filter((key) => key.endsWith('.parquet') && !key.includes('/_delta_log/')).sort();
   return [...snapshot.files.keys()].map((path) => dataKeyOf(tablePath, path)).sort();

@@ -1,0 +1,124 @@
+// The lake's tables are Delta tables (docs/lake.md, "Delta tables"): a run's tables read with
+// delta-rs (an independent reader, from PyPI) give exactly the rows DuckDB reads from the data
+// files of the current snapshot; a reader polling the log during the run never sees part of a
+// batch; every valid order is once in silver.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { batchRangeOf, TABLE_PATHS } from '../../src/lake/keys.ts';
+import { DeltaLog, type FileStats } from '../../src/lake/delta/index.ts';
+import { openLake } from '../../src/lake/store.ts';
+import { withLakeSnapshot } from '../helpers/duckdb.ts';
+import { readWithDeltaRs, type DeltaRsTable } from '../helpers/delta-rs.ts';
+import { exactlyOnceVerdict, failures, type Check } from '../helpers/exactly-once.ts';
+import { readPipelineFacts } from '../helpers/lake-facts.ts';
+import { oracleOf, readTruth } from '../helpers/oracle.ts';
+import { TestPipeline } from '../helpers/pipeline.ts';
+
+const ORDERS = 3_000;
+const RATE = 500;
+const TABLES = Object.values(TABLE_PATHS);
+/** Tables whose rows name a batch's orders, for the snapshot check during the run. */
+const WATCHED = [TABLE_PATHS.silverOrders, TABLE_PATHS.silverOrderItems, TABLE_PATHS.bronzeOrders];
+
+/** Rows per batch (`partition-start`) of one snapshot, from its files' statistics. */
+type BatchRows = Map<string, number>;
+
+function rowsPerBatch(files: Iterable<[string, { stats?: string }]>): BatchRows {
+  const rows: BatchRows = new Map();
+  for (const [file, add] of files) {
+    const range = batchRangeOf(file);
+    if (!range) continue;
+    const batch = `${range.partition}-${range.start}`;
+    rows.set(batch, (rows.get(batch) ?? 0) + (JSON.parse(add.stats ?? '{"numRecords":0}') as FileStats).numRecords);
+  }
+  return rows;
+}
+
+describe('the lake as Delta tables', () => {
+  const pipeline = new TestPipeline({ BATCH_MAX_ORDERS: '200', BATCH_MAX_WAIT_MS: '500' });
+  const truthFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'truth-')), 'truth.jsonl');
+  /** Every distinct snapshot the polling reader saw, per table. */
+  const seen = new Map<string, { version: number; rows: BatchRows }[]>(WATCHED.map((t) => [t, []]));
+  let deltaRs: Record<string, DeltaRsTable>;
+  let duck: Record<string, { rows: number; files: string[]; values?: string[]; perBatch: BatchRows }>;
+  let verdict: Check[];
+
+  before(async () => {
+    await pipeline.start({ workers: 1, bridges: 1 });
+    // A reader of its own (its own store and logs) polls the watched tables while orders stream in.
+    let polling = true;
+    const lake = openLake(pipeline.config);
+    const poller = (async () => {
+      const logs = WATCHED.map((t) => new DeltaLog(lake, t));
+      while (polling) {
+        for (const log of logs) {
+          const snapshot = await log.snapshot();
+          const list = seen.get(log.tablePath)!;
+          if (snapshot.version >= 0 && list.at(-1)?.version !== snapshot.version) list.push({ version: snapshot.version, rows: rowsPerBatch(snapshot.files) });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    try {
+      await pipeline.simulate({ count: ORDERS, rate: RATE, seed: 16, anomalyRate: 0.03, truthFile, startMs: Date.now(), eventRatePerHour: RATE * 3600, dailyRhythm: false });
+      await pipeline.waitUntilDrained(150_000);
+    } finally {
+      polling = false;
+      await poller;
+    }
+    deltaRs = await readWithDeltaRs(pipeline.config, TABLES.map((t) => ({ path: t, column: t === TABLE_PATHS.silverOrders ? 'orderId' : undefined })));
+    duck = await withLakeSnapshot(pipeline.config, TABLES.map((t) => `${t}/`), async (db, dir) => {
+      const result: typeof duck = {};
+      for (const table of TABLES) {
+        const rows = await db.query(`SELECT filename AS file, count(*) AS n FROM {${table}} GROUP BY filename`).catch((error: Error) => {
+          if (/No files found/i.test(error.message)) return [];
+          throw error;
+        });
+        const perBatch: BatchRows = new Map();
+        for (const r of rows) {
+          const range = batchRangeOf(String(r.file));
+          if (range) perBatch.set(`${range.partition}-${range.start}`, (perBatch.get(`${range.partition}-${range.start}`) ?? 0) + Number(r.n));
+        }
+        const values = table === TABLE_PATHS.silverOrders ? (await db.query(`SELECT orderId FROM {${table}}`)).map((r) => String(r.orderId)).sort() : undefined;
+        result[table] = { rows: rows.reduce((sum, r) => sum + Number(r.n), 0), files: rows.map((r) => path.relative(dir, String(r.file))).sort(), values, perBatch };
+      }
+      return result;
+    });
+    verdict = exactlyOnceVerdict({ facts: await readPipelineFacts(pipeline), oracle: oracleOf(readTruth(truthFile)), processes: [], mailWindowKills: [] });
+  });
+
+  after(async () => {
+    await pipeline.stop();
+  });
+
+  it('gives delta-rs exactly the rows and files DuckDB reads from the current snapshot of every table', () => {
+    for (const table of TABLES) {
+      const rs = deltaRs[table]!;
+      const ours = duck[table]!;
+      assert.ok(rs.version >= 0, `${table} has a Delta log`);
+      assert.equal(rs.rows, ours.rows, `${table}: delta-rs reads ${rs.rows} rows, DuckDB ${ours.rows} in the snapshot's files`);
+      const rsFiles = rs.files.map((uri) => uri.slice(uri.indexOf(`${table}/`))).sort();
+      assert.deepEqual(rsFiles, ours.files, `${table}: the same data files`);
+    }
+    assert.ok(duck[TABLE_PATHS.silverOrders]!.rows > ORDERS * 0.9, `silver holds the run's orders (${duck[TABLE_PATHS.silverOrders]!.rows})`);
+    assert.deepEqual(deltaRs[TABLE_PATHS.silverOrders]!.values, duck[TABLE_PATHS.silverOrders]!.values, 'the same order ids in silver');
+  });
+
+  it('keeps every valid order once in silver and every invalid event once in the quarantine, read through the snapshot', () => {
+    assert.deepEqual([...failures(verdict, 'orders'), ...failures(verdict, 'bad messages'), ...failures(verdict, 'batches')], []);
+  });
+
+  it('never shows a reader part of a batch: every batch in every snapshot seen during the run has all its rows', () => {
+    for (const table of WATCHED) {
+      const snapshots = seen.get(table)!;
+      const complete = duck[table]!.perBatch;
+      assert.ok(snapshots.length >= 3, `${table}: the reader saw the table grow (${snapshots.length} versions)`);
+      for (const { version, rows } of snapshots) {
+        for (const [batch, n] of rows) assert.equal(n, complete.get(batch), `${table} version ${version}: batch ${batch} has ${n} of its ${complete.get(batch)} rows`);
+      }
+    }
+  });
+});
