@@ -12,11 +12,25 @@ export interface DeltaCommitRequest {
   /** Every data file the batch wrote (bronze, silver, quarantine, gold parts). */
   keys: string[];
   /**
-   * A backfill's re-derivation: re-add the keys even when the table has them (their bytes may
-   * have changed), and remove these older files of the same batches in the same commit.
+   * A backfill's re-derivation (docs/design.md §9): the batches listed in the manifests under
+   * `manifestPrefix` are re-added whole (their bytes may have changed), and the files the table
+   * holds for those batches that the re-derivation no longer wrote are removed, in one commit per
+   * table. `removeKeys`: further files to take out in the same commit.
    */
-  replace?: { removeKeys: string[] };
+  replace?: { manifestPrefix?: string; removeKeys?: string[] };
 }
+
+/** What a backfill child derived, kept in the lake until its backfill commits (claim check: no key lists in histories beyond a chunk). */
+export interface BackfillManifest {
+  batches: { partition: number; startOffset: number; endOffset: number; keys: string[] }[];
+}
+
+/** Where a backfill's manifests wait for its commit: `control/delta-backfill/<backfill id>/`. */
+export const backfillManifestPrefix = (backfillId: string): string => `control/delta-backfill/${encodeURIComponent(backfillId)}/`;
+
+/** One manifest per child chunk: `…/<date>-p<P>-<first start offset>.json`. */
+export const backfillManifestKey = (backfillId: string, date: string, partition: number, firstStart: number): string =>
+  `${backfillManifestPrefix(backfillId)}${date}-p${partition}-${String(firstStart).padStart(20, '0')}.json`;
 
 export interface DeltaCommitInput {
   topic: string;

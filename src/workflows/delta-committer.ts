@@ -34,6 +34,12 @@ import {
 export const deltaCommitRequest = defineSignal<[DeltaCommitRequest]>(DELTA_COMMIT_REQUEST_SIGNAL);
 export const deltaCommitted = defineSignal<[DeltaCommittedInfo & { error?: string }]>(DELTA_COMMITTED_SIGNAL);
 
+/**
+ * Patch id shared by the batch and backfill workflows: their files become visible through Delta
+ * commits made by the committer (histories from before wrote plain Parquet parts only).
+ */
+export const DELTA_COMMIT_PATCH = 'delta-commit';
+
 /** Rounds per run before continue-as-new: a round is a few dozen events. */
 const ROUNDS_PER_RUN = 200;
 /** Without a request for this long the run ends; the next request starts a new one. */

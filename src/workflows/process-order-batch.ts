@@ -17,7 +17,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { SA } from '../temporal/search-attributes.ts';
 import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
 import { snapshotPartitionState } from './snapshot-partition-state.ts';
-import { commitToDelta } from './delta-committer.ts';
+import { commitToDelta, DELTA_COMMIT_PATCH } from './delta-committer.ts';
 import {
   batchWorkflowId,
   CHECKPOINT_READY_SIGNAL,
@@ -36,14 +36,6 @@ export const checkpointReady = defineSignal<[CheckpointReadyInfo?]>(CHECKPOINT_R
  * partition's batches run one after another). Histories from before keep re-checking.
  */
 const TRUST_CHECKPOINT_SIGNAL = 'trust-checkpoint-signal';
-
-/**
- * Patch id: the batch's files become visible in one Delta commit per table, made by the topic's
- * committer workflow (docs/design.md §9), after the successor is woken (off the partition's
- * critical path) and before the alerts (a mail names data readers can see). Histories from
- * before wrote plain Parquet parts only.
- */
-const DELTA_COMMIT_PATCH = 'delta-commit';
 
 /** How long to sleep between checkpoint checks when no signal arrives (a safety net). */
 const RECHECK_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000];
@@ -100,6 +92,8 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   if (derived.checkpoint?.snapshotDue) await startStateSnapshot(input.topic, input.partition, input.endOffset + 1);
 
   const lakeKeys = lakeKeysOf(derived);
+  // The batch's files become visible in one Delta commit per table (docs/design.md §9): after the
+  // successor is woken (off the partition's critical path), before the alerts (a mail names data readers can see).
   if (patched(DELTA_COMMIT_PATCH)) {
     setCurrentDetails('Committing to the Delta tables');
     await commitToDelta(input.topic, { requester: batchId, partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, keys: lakeKeys });

@@ -37,14 +37,32 @@ function rowsPerBatch(files: Iterable<[string, { stats?: string }]>): BatchRows 
   return rows;
 }
 
+/** From each completed batch's history: the time from its first commit request (a signal to the committer, or its start) to the answer. */
+async function commitWaits(pipeline: TestPipeline): Promise<number[]> {
+  const client = await pipeline.client();
+  const runs = (await pipeline.batches()).filter((r) => r.status === 'COMPLETED');
+  const waits: number[] = [];
+  for (const run of runs) {
+    const events = (await client.workflow.getHandle(run.workflowId).fetchHistory()).events ?? [];
+    const ms = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    const asked = events.find((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'deltaCommitRequest' || e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name === 'deltaCommitter');
+    const answered = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deltaCommitted');
+    if (asked && answered) waits.push(ms(answered) - ms(asked));
+  }
+  return waits;
+}
+
 describe('the lake as Delta tables', () => {
   const pipeline = new TestPipeline({ BATCH_MAX_ORDERS: '200', BATCH_MAX_WAIT_MS: '500' });
   const truthFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'truth-')), 'truth.jsonl');
   /** Every distinct snapshot the polling reader saw, per table. */
   const seen = new Map<string, { version: number; rows: BatchRows }[]>(WATCHED.map((t) => [t, []]));
   let deltaRs: Record<string, DeltaRsTable>;
+  let deltaRsOverS3: Record<string, DeltaRsTable>;
   let duck: Record<string, { rows: number; files: string[]; values?: string[]; perBatch: BatchRows }>;
   let verdict: Check[];
+  /** Per batch, ms from its commit request to the committer's answer (from the batch's history). */
+  let commitWaitsMs: number[];
 
   before(async () => {
     await pipeline.start({ workers: 1, bridges: 1 });
@@ -69,8 +87,10 @@ describe('the lake as Delta tables', () => {
       polling = false;
       await poller;
     }
-    deltaRs = await readWithDeltaRs(pipeline.config, TABLES.map((t) => ({ path: t, column: t === TABLE_PATHS.silverOrders ? 'orderId' : undefined })));
+    const tables = TABLES.map((t) => ({ path: t, column: t === TABLE_PATHS.silverOrders ? 'orderId' : undefined }));
+    deltaRsOverS3 = await readWithDeltaRs(pipeline.config, tables, { rows: false });
     duck = await withLakeSnapshot(pipeline.config, TABLES.map((t) => `${t}/`), async (db, dir) => {
+      deltaRs = await readWithDeltaRs({ ...pipeline.config, LAKE_URI: `file://${dir}` }, tables);
       const result: typeof duck = {};
       for (const table of TABLES) {
         const rows = await db.query(`SELECT filename AS file, count(*) AS n FROM {${table}} GROUP BY filename`).catch((error: Error) => {
@@ -87,6 +107,7 @@ describe('the lake as Delta tables', () => {
       }
       return result;
     });
+    commitWaitsMs = await commitWaits(pipeline);
     verdict = exactlyOnceVerdict({ facts: await readPipelineFacts(pipeline), oracle: oracleOf(readTruth(truthFile)), processes: [], mailWindowKills: [] });
   });
 
@@ -102,6 +123,9 @@ describe('the lake as Delta tables', () => {
       assert.equal(rs.rows, ours.rows, `${table}: delta-rs reads ${rs.rows} rows, DuckDB ${ours.rows} in the snapshot's files`);
       const rsFiles = rs.files.map((uri) => uri.slice(uri.indexOf(`${table}/`))).sort();
       assert.deepEqual(rsFiles, ours.files, `${table}: the same data files`);
+      const overS3 = deltaRsOverS3[table]!;
+      assert.deepEqual([overS3.version, overS3.files.map((uri) => uri.slice(uri.indexOf(`${table}/`))).sort()], [rs.version, rsFiles], `${table}: delta-rs reads the same log over S3`);
+      assert.equal(rs.commits, rs.version + 1, `${table}: one history entry per version`);
     }
     assert.ok(duck[TABLE_PATHS.silverOrders]!.rows > ORDERS * 0.9, `silver holds the run's orders (${duck[TABLE_PATHS.silverOrders]!.rows})`);
     assert.deepEqual(deltaRs[TABLE_PATHS.silverOrders]!.values, duck[TABLE_PATHS.silverOrders]!.values, 'the same order ids in silver');
@@ -109,6 +133,14 @@ describe('the lake as Delta tables', () => {
 
   it('keeps every valid order once in silver and every invalid event once in the quarantine, read through the snapshot', () => {
     assert.deepEqual([...failures(verdict, 'orders'), ...failures(verdict, 'bad messages'), ...failures(verdict, 'batches')], []);
+  });
+
+  it('answers every batch\'s commit request, within seconds (median and p95 printed)', () => {
+    const sorted = [...commitWaitsMs].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    console.log(`delta commit wait per batch: ${sorted.length} batches, median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${sorted.at(-1)} ms`);
+    assert.ok(sorted.length > 10, `batches that committed: ${sorted.length}`);
+    assert.ok(at(0.95) < 30_000, `p95 commit wait ${at(0.95)} ms`);
   });
 
   it('never shows a reader part of a batch: every batch in every snapshot seen during the run has all its rows', () => {
