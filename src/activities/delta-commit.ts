@@ -1,4 +1,4 @@
-// The Delta commit of a committer round (docs/design.md §9): for each table the requests touch,
+// The Delta commit of a committer round (docs/design.md §12): for each table the requests touch,
 // one new version that adds the files not yet in it (and, for a backfill, removes the files it
 // replaces), with the `txn` of every partition's batches. Idempotent: a file already in the table
 // is not added again, so a retried round commits only what the first attempt did not.

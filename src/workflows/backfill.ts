@@ -71,7 +71,7 @@ export async function backfillOrders(input: BackfillInput): Promise<BackfillProg
   await Promise.all(Array.from({ length: Math.max(1, input.concurrency) }, lane));
 
   // What the children re-derived replaces the tables' files of those batches in one commit per
-  // table (docs/design.md §9), also when some units failed: their derived batches are written.
+  // table (docs/design.md §12), also when some units failed: their derived batches are written.
   if (patched(DELTA_COMMIT_PATCH) && progress.batchesDone > 0) {
     await commitToDelta(input.topic, { requester: parentId, partition: 0, startOffset: 0, endOffset: -1, keys: [], replace: { manifestPrefix: backfillManifestPrefix(parentId) } });
   }

@@ -1,4 +1,4 @@
-// Commit requests to a topic's Delta committer workflow (docs/design.md §9, "Delta commits").
+// Commit requests to a topic's Delta committer workflow (docs/design.md §12, "Delta commits").
 // Plain data: the lake keys a batch wrote, never its rows. Kept apart from types.ts so the
 // committer's contract can move on its own.
 
@@ -12,7 +12,7 @@ export interface DeltaCommitRequest {
   /** Every data file the batch wrote (bronze, silver, quarantine, gold parts). */
   keys: string[];
   /**
-   * A backfill's re-derivation (docs/design.md §9): the batches listed in the manifests under
+   * A backfill's re-derivation (docs/design.md §12): the batches listed in the manifests under
    * `manifestPrefix` are re-added whole (their bytes may have changed), and the files the table
    * holds for those batches that the re-derivation no longer wrote are removed, in one commit per
    * table. `removeKeys`: further files to take out in the same commit.

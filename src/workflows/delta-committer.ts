@@ -1,4 +1,4 @@
-// The Delta committer of a topic (docs/design.md §9): one long-running workflow,
+// The Delta committer of a topic (docs/design.md §12): one long-running workflow,
 // `delta-commit-<topic>`, takes the commit requests of every batch by signal and commits all that
 // are pending in one round: one new version per table touched. Being the only writer of the
 // topic's tables, it needs no conditional write on S3 (which the local S3 server ignores). It

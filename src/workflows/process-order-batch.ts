@@ -92,7 +92,7 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   if (derived.checkpoint?.snapshotDue) await startStateSnapshot(input.topic, input.partition, input.endOffset + 1);
 
   const lakeKeys = lakeKeysOf(derived);
-  // The batch's files become visible in one Delta commit per table (docs/design.md §9): after the
+  // The batch's files become visible in one Delta commit per table (docs/design.md §12): after the
   // successor is woken (off the partition's critical path), before the alerts (a mail names data readers can see).
   if (patched(DELTA_COMMIT_PATCH)) {
     setCurrentDetails('Committing to the Delta tables');
