@@ -1,7 +1,8 @@
 // The lake's tables are Delta tables (docs/lake.md, "Delta tables"): a run's tables read with
 // delta-rs (an independent reader, from PyPI) give exactly the rows DuckDB reads from the data
-// files of the current snapshot; a reader polling the log during the run never sees part of a
-// batch; every valid order is once in silver.
+// files of the current snapshot, and Spark with delta-spark reads silver the same; a reader polling
+// the log during the run never sees part of a batch; every valid order is once in silver; a
+// backfill over the day replaces its files with one version per table.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { openLake } from '../../src/lake/store.ts';
 import { isLakeUnavailable } from '../../src/lake/errors.ts';
 import { withLakeSnapshot } from '../helpers/duckdb.ts';
 import { readWithDeltaRs, type DeltaRsTable } from '../helpers/delta-rs.ts';
+import { readWithSpark } from '../helpers/spark.ts';
 import { exactlyOnceVerdict, failures, type Check } from '../helpers/exactly-once.ts';
 import { readPipelineFacts } from '../helpers/lake-facts.ts';
 import { oracleOf, readTruth } from '../helpers/oracle.ts';
@@ -91,7 +93,7 @@ describe('the lake as Delta tables', () => {
     })();
     try {
       await pipeline.simulate({ count: ORDERS, rate: RATE, seed: 16, anomalyRate: 0.03, truthFile, startMs: Date.now(), eventRatePerHour: RATE * 3600, dailyRhythm: false });
-      await pipeline.waitUntilDrained(150_000);
+      await pipeline.waitUntilDrained(300_000);
     } finally {
       polling = false;
       await poller;
@@ -161,6 +163,16 @@ describe('the lake as Delta tables', () => {
         for (const [batch, n] of rows) assert.equal(n, complete.get(batch), `${table} version ${version}: batch ${batch} has ${n} of its ${complete.get(batch)} rows`);
       }
     }
+  });
+
+  it('reads silver with Spark and delta-spark: the same order ids at the same version as delta-rs', { timeout: 900_000 }, async () => {
+    await withLakeSnapshot(pipeline.config, [`${TABLE_PATHS.silverOrders}/`], async (_db, dir) => {
+      const spark = await readWithSpark(path.join(dir, TABLE_PATHS.silverOrders), 'orderId');
+      assert.equal(spark.version, deltaRs[TABLE_PATHS.silverOrders]!.version);
+      assert.equal(spark.commits, spark.version + 1, 'one history entry per version');
+      assert.equal(spark.rows, duck[TABLE_PATHS.silverOrders]!.rows);
+      assert.deepEqual(spark.values, duck[TABLE_PATHS.silverOrders]!.values);
+    });
   });
 
   it('replaces a day\'s files in a backfill with one commit per table, leaving every table\'s row count as it was', { timeout: 300_000 }, async () => {

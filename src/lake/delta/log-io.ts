@@ -42,6 +42,8 @@ export class DeltaLog {
   }
 
   private async catchUp(): Promise<DeltaSnapshot> {
+    // A log deleted and started again (a table dropped and rebuilt) is read from the start.
+    if (this.current.version >= 0 && !(await this.lake.get(commitKey(this.tablePath, this.current.version)))) this.current = emptySnapshot();
     const next = copySnapshot(this.current);
     if (next.version < 0) {
       await this.replayListed(next);
