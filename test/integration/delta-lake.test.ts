@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { batchRangeOf, TABLE_PATHS } from '../../src/lake/keys.ts';
-import { DeltaLog, type FileStats } from '../../src/lake/delta/index.ts';
+import { commitKey, decodeCommit, DELTA_TABLES, DeltaLog, fileStatsOf, planCommit, type FileStats } from '../../src/lake/delta/index.ts';
+import { FileLakeStore } from '../../src/lake/file-store.ts';
+import { writeParquet } from '../../src/lake/parquet.ts';
+import { loadConfig } from '../../src/config.ts';
 import { openLake } from '../../src/lake/store.ts';
 import { isLakeUnavailable } from '../../src/lake/errors.ts';
 import { withLakeSnapshot } from '../helpers/duckdb.ts';
@@ -23,6 +26,7 @@ import { ordersJson } from '../helpers/cli.ts';
 import type { BatchRun } from '../../src/temporal/batch-runs.ts';
 import type { BackfillProgress } from '../../src/workflows/types.ts';
 
+const pipelineFreeConfig = loadConfig();
 const ORDERS = 3_000;
 const RATE = 500;
 const TABLES = Object.values(TABLE_PATHS);
@@ -194,5 +198,32 @@ describe('the lake as Delta tables', () => {
       assert.equal(counts[table], duck[table]!.rows, `${table}: ${counts[table]} rows after the backfill, ${duck[table]!.rows} before`);
     }
     assert.deepEqual(await lake.list('control/delta-backfill/'), [], 'the backfill manifests are gone once committed');
+  });
+});
+
+describe('schema evolution of a Delta table', () => {
+  it('adds a column as a metaData change in the table\'s history; delta-rs reads the older file with the column null', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'delta-evolve-'));
+    const lake = new FileLakeStore(dir);
+    const current = DELTA_TABLES.get(TABLE_PATHS.dqMetrics)!;
+    // The table as it was before its last column (`detail`) was added.
+    const older = { ...current, spec: { ...current.spec, columns: current.spec.columns.slice(0, -1) } };
+    const row = { batchId: 'b', check: 'future', field: 'orderTs', count: 1, total: 10, breached: false, rate: 0.1, maxRate: 0.2, detail: 'one order ahead' };
+    const log = new DeltaLog(lake, current.spec.path);
+    const commitFile = async (table: typeof current, key: string, timestampMs: number) => {
+      const bytes = writeParquet(table.spec, [row]);
+      await lake.put(key, bytes);
+      const snapshot = await log.snapshot();
+      await log.commit(snapshot, planCommit({ table, snapshot, add: [{ key, size: bytes.byteLength, stats: fileStatsOf(table.spec, [row]) }], txns: new Map(), timestampMs, operation: 'WRITE' })!);
+    };
+    await commitFile(older, `${current.spec.path}/batch_date=2026-11-27/part-0-${'0'.repeat(20)}-${'0'.repeat(19)}9.parquet`, 1_000);
+    await commitFile(current, `${current.spec.path}/batch_date=2026-11-28/part-0-${'0'.repeat(18)}10-${'0'.repeat(18)}19.parquet`, 2_000);
+    const commits = await Promise.all([0, 1].map(async (v) => decodeCommit(new TextDecoder().decode((await lake.get(commitKey(current.spec.path, v)))!))));
+    assert.ok(commits[1]!.some((a) => 'metaData' in a && a.metaData.schemaString.includes('"detail"')), 'version 1 carries the new schema');
+    const read = await readWithDeltaRs({ ...pipelineFreeConfig, LAKE_URI: `file://${dir}` }, [{ path: current.spec.path, column: 'detail' }]);
+    const table = read[current.spec.path]!;
+    assert.equal(table.version, 1);
+    assert.equal(table.commits, 2);
+    assert.deepEqual(table.values, ['None', 'one order ahead'], 'the older file reads the new column as null');
   });
 });
