@@ -139,7 +139,7 @@ export async function terminateOpen(config: Config, topic: string): Promise<void
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const ids: string[] = [];
-    for await (const run of client.workflow.list({ query: `WorkflowId STARTS_WITH "${topic}-" AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
+    for await (const run of client.workflow.list({ query: `(WorkflowId STARTS_WITH "${topic}-" OR WorkflowId = "delta-commit-${topic}") AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
     ids.push(qualityAlertsWorkflowId(topic), alertDigestWorkflowId(topic));
     await mapConcurrent(ids, 8, (id) => client.workflow.getHandle(id).terminate('benchmark window over').catch(() => undefined));
   } finally {

@@ -9,6 +9,8 @@ import { ImmutableCache } from './lake-cache.ts';
 export class BatchIo {
   /** Up to 256 parts and 250,000 rows: the stages in flight (one batch per partition), not the whole run. */
   private readonly parts = new ImmutableCache<unknown[]>(256, 250_000, (rows) => rows.length);
+  /** Sizes of the parts this worker wrote: the Delta commit needs size and rows, and saves reading them back. */
+  private readonly sizes = new ImmutableCache<number>(1024);
 
   constructor(
     readonly lake: LakeStore,
@@ -16,8 +18,10 @@ export class BatchIo {
   ) {}
 
   async writePart<T extends object>(key: string, table: TableSpec, rows: T[]): Promise<void> {
-    await this.lake.put(key, writeParquet(table, rows as Record<string, unknown>[]), 'application/vnd.apache.parquet');
+    const bytes = writeParquet(table, rows as Record<string, unknown>[]);
+    await this.lake.put(key, bytes, 'application/vnd.apache.parquet');
     this.parts.set(key, rows);
+    this.sizes.set(key, bytes.byteLength);
   }
 
   /** Writes rows split by date, one part per date, all at once; returns the keys (in the order the dates first appear). */
@@ -34,6 +38,13 @@ export class BatchIo {
    */
   async stateSlice(partition: number, offset: number, firstBatch: boolean, keys: StateKeys): Promise<PartitionState> {
     return this.states.slice(partition, offset, firstBatch, keys);
+  }
+
+  /** Size and rows of a part this worker wrote, while both are cached; undefined otherwise. */
+  writtenPart(key: string): { size: number; rows: unknown[] } | undefined {
+    const size = this.sizes.peek(key);
+    const rows = this.parts.peek(key);
+    return size === undefined || rows === undefined ? undefined : { size, rows };
   }
 
   async readPart<T>(key: string): Promise<T[]> {

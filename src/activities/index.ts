@@ -6,6 +6,7 @@ import { createBackfillActivities } from './backfill.ts';
 import { activitiesAtBoundary } from './boundary.ts';
 import { BatchIo } from './batch-io.ts';
 import { createCheckpointActivities } from './checkpoint.ts';
+import { createDeltaCommitActivities } from './delta-commit.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createEnrichActivities } from './enrich.ts';
 import { createGoldActivities } from './gold.ts';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps, states: PartitionStates = o
     ...createGoldActivities(deps, io, loadQualityThresholds()),
     ...createAlertActivities(deps, io),
     ...createBackfillActivities(deps),
+    ...createDeltaCommitActivities(deps, io),
   });
 }
 

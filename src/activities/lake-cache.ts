@@ -28,6 +28,11 @@ export class ImmutableCache<V> {
     return value;
   }
 
+  /** The cached value, if any, without loading it (and without changing the eviction order). */
+  peek(key: string): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
   /** Remembers a value just written, so the next stage need not read it back. */
   set(key: string, value: V): void {
     const old = this.entries.get(key);

@@ -1,6 +1,6 @@
 // Follows the gold tables of the lake and keeps the dashboard's aggregates up to date.
 // Gold objects are immutable (every key is derived from its batch and always holds the same
-// bytes), so each poll lists the table prefixes, fetches only keys it has not seen, and folds
+// bytes), so each poll reads the tables' current Delta snapshots, fetches only keys it has not seen, and folds
 // their rows into running aggregates. Whatever folders a table uses inside its prefix
 // (order_date=, batch_date=, partition=) does not matter here. A key that disappears (someone cleaned the lake) makes
 // that table rebuild from what is left, which is rare and still correct.
@@ -12,6 +12,7 @@ import type {
 } from '../domain/rows.ts';
 import { isCorruptLakeObject } from '../lake/errors.ts';
 import { tablePrefix } from '../lake/keys.ts';
+import { liveDataKeys } from '../lake/delta/log-io.ts';
 import { BoundedMap, rowCount } from './bounded-map.ts';
 import { batchRunUrl } from './links.ts';
 
@@ -309,7 +310,8 @@ class TableFollower<Row> {
   ) {}
 
   async sync(): Promise<TableChanges<Row>> {
-    const listed = (await this.lake.list(this.prefix)).filter((key) => key.endsWith('.parquet'));
+    // The table's current Delta snapshot: a batch's parts appear together, once committed.
+    const listed = await liveDataKeys(this.lake, this.prefix.replace(/\/$/, ''));
     const present = new Set(listed);
     const removed = [...this.known].filter((key) => !present.has(key));
     for (const key of this.unreadable.keys()) if (!present.has(key)) this.unreadable.delete(key);

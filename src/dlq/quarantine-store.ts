@@ -1,7 +1,8 @@
 // The quarantine's I/O: quarantined records, their originals in the raw zone, and redrive markers,
 // all read from the lake (no Kafka, no Temporal), so `orders dlq list|show` needs only S3.
 import { isCorruptLakeObject } from '../lake/errors.ts';
-import { batchRangeOf, DLQ_REDRIVEN_PATH, RAW_ORDERS_PATH, rawPrefix, redriveMarkerKey, tablePrefix } from '../lake/keys.ts';
+import { batchRangeOf, DLQ_REDRIVEN_PATH, RAW_ORDERS_PATH, rawPrefix, redriveMarkerKey, TABLE_PATHS, tablePrefix } from '../lake/keys.ts';
+import { liveDataKeys } from '../lake/delta/log-io.ts';
 import { readParquet } from '../lake/parquet.ts';
 import { decodeRawBatch, type RawRecord } from '../lake/raw.ts';
 import type { LakeStore } from '../lake/store.ts';
@@ -40,9 +41,14 @@ export class QuarantineStore {
     private readonly topic: string,
   ) {}
 
+  /** The quarantine table's parts in its current Delta snapshot (committed batches only). */
+  private quarantineParts(): Promise<string[]> {
+    return liveDataKeys(this.lake, TABLE_PATHS.quarantineOrders);
+  }
+
   /** Every quarantined record of the lake, in no particular order. */
   async readAll(): Promise<QuarantinedMessage[]> {
-    const keys = (await this.lake.list(tablePrefix('quarantineOrders'))).filter((key) => key.endsWith('.parquet'));
+    const keys = await this.quarantineParts();
     const parts = await mapConcurrently(keys, READ_CONCURRENCY, async (key) => {
       const bytes = await this.lake.get(key);
       return bytes ? quarantinedMessagesOf(key, await readParquet(bytes, { key }), this.topic) : [];
@@ -52,7 +58,9 @@ export class QuarantineStore {
 
   /** One quarantined record by its DLQ id, reading only the objects of its partition that can hold it. */
   async find(id: DlqId): Promise<QuarantinedMessage | undefined> {
-    const keys = (await this.lake.list(`${tablePrefix('quarantineOrders')}partition=${id.partition}/`)).filter((key) => {
+    const partitionFolder = `${tablePrefix('quarantineOrders')}partition=${id.partition}/`;
+    const keys = (await this.quarantineParts()).filter((key) => {
+      if (!key.startsWith(partitionFolder)) return false;
       const range = batchRangeOf(key);
       return range !== undefined && range.start <= id.offset && id.offset <= range.end;
     });

@@ -10,10 +10,13 @@ import {
   defineSignal,
   executeChild,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { deriveBatch, quick, stages } from './batch-stages.ts';
+import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
+import { commitToDelta, DELTA_COMMIT_PATCH } from './delta-committer.ts';
+import { backfillManifestPrefix, type BackfillManifest } from './delta-commit-types.ts';
 import {
   BACKFILL_BATCH_DONE_SIGNAL,
   BACKFILL_PROGRESS_QUERY,
@@ -67,6 +70,12 @@ export async function backfillOrders(input: BackfillInput): Promise<BackfillProg
   };
   await Promise.all(Array.from({ length: Math.max(1, input.concurrency) }, lane));
 
+  // What the children re-derived replaces the tables' files of those batches in one commit per
+  // table (docs/design.md §12), also when some units failed: their derived batches are written.
+  if (patched(DELTA_COMMIT_PATCH) && progress.batchesDone > 0) {
+    await commitToDelta(input.topic, { requester: parentId, partition: 0, startOffset: 0, endOffset: -1, keys: [], replace: { manifestPrefix: backfillManifestPrefix(parentId) } });
+  }
+
   if (progress.failed.length > 0) {
     throw ApplicationFailure.nonRetryable(`${progress.failed.length} of ${units.length} units failed: ${progress.failed.map((f) => `${f.unit}: ${f.error}`).join('; ')}`, 'BackfillFailed');
   }
@@ -81,6 +90,7 @@ export async function backfillPartitionDay(input: BackfillDayInput): Promise<{ b
   const parent = getExternalWorkflowHandle(input.parentId);
   // One worker derives the whole chunk, so its batches walk one state store forward.
   let stateQueue: string | undefined;
+  const manifest: BackfillManifest = { batches: [] };
 
   for (const batch of batches) {
     const ref = { topic: input.topic, partition: input.partition, startOffset: batch.startOffset, endOffset: batch.endOffset, batchId: batchWorkflowId(input.topic, input.partition, batch.startOffset), firstBatch: batch.firstBatch };
@@ -93,11 +103,16 @@ export async function backfillPartitionDay(input: BackfillDayInput): Promise<{ b
     }
     const derived = await deriveBatch(ref, batch.rawKey, input.date, { copyToDlq: false, stateQueue });
     stateQueue = derived.checkpoint?.stateQueue;
+    manifest.batches.push({ partition: ref.partition, startOffset: ref.startOffset, endOffset: ref.endOffset, keys: lakeKeysOf(derived) });
     done.batches++;
     done.orders += derived.enrich.orderCount;
     await parent.signal(backfillBatchDone, { orders: derived.enrich.orderCount });
   }
 
+  // The parent commits every child's batches at once; until then the keys wait in the lake.
+  if (manifest.batches.length > 0 && patched(DELTA_COMMIT_PATCH)) {
+    await quick.recordBackfillManifest({ backfillId: input.parentId, date: input.date, partition: input.partition, manifest });
+  }
   if (more) await continueAsNew<typeof backfillPartitionDay>({ ...input, afterOffset: batches.at(-1)!.endOffset, done });
   return done;
 }

@@ -4,3 +4,4 @@ export { backfillOrders, backfillPartitionDay } from './backfill.ts';
 export { snapshotPartitionState } from './snapshot-partition-state.ts';
 export { alertDigest } from './alert-digest.ts';
 export { qualityAlerts } from './quality-alerts.ts';
+export { deltaCommitter } from './delta-committer.ts';

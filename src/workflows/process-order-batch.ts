@@ -17,6 +17,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { SA } from '../temporal/search-attributes.ts';
 import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
 import { snapshotPartitionState } from './snapshot-partition-state.ts';
+import { commitToDelta, DELTA_COMMIT_PATCH } from './delta-committer.ts';
 import {
   batchWorkflowId,
   CHECKPOINT_READY_SIGNAL,
@@ -90,6 +91,14 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   // Every so many deltas, a snapshot of the partition's state, in its own workflow: off this path.
   if (derived.checkpoint?.snapshotDue) await startStateSnapshot(input.topic, input.partition, input.endOffset + 1);
 
+  const lakeKeys = lakeKeysOf(derived);
+  // The batch's files become visible in one Delta commit per table (docs/design.md §12): after the
+  // successor is woken (off the partition's critical path), before the alerts (a mail names data readers can see).
+  if (patched(DELTA_COMMIT_PATCH)) {
+    setCurrentDetails('Committing to the Delta tables');
+    await commitToDelta(input.topic, { requester: batchId, partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, keys: lakeKeys });
+  }
+
   // 6. Alerts last: a mail is the one effect that cannot be taken back. Quality breaches are only
   // handed to the topic's quality-alerts workflow here (it mails once per episode).
   const alerts =
@@ -97,7 +106,6 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
       ? await stages.sendAlerts({ ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys, kafkaTs: quality.kafkaTs })
       : { sent: 0, alreadySent: 0 };
 
-  const lakeKeys = lakeKeysOf(derived);
   upsertMemo({ lakeKeys });
   setCurrentDetails(
     `Done: ${enrich.orderCount} orders to silver, ${ingest.invalidCount} quarantined, ${ingest.duplicateCount} duplicates dropped, ` +

@@ -5,12 +5,15 @@
 //   const n = await queryLake(config, 'SELECT count(*) AS n FROM {silver/orders}');
 //   await withLakeSnapshot(config, ['silver/', 'bronze/'], async (db, dir) => { ... });
 //
-// `{table/path}` in SQL stands for read_parquet over every Parquet file of that table, with Hive
-// partition columns and union_by_name, so files written under older column sets read together.
+// `{table/path}` in SQL stands for read_parquet over the data files of the table's current Delta
+// snapshot (its `_delta_log` replayed; every Parquet file of the folder for a table with no log),
+// with Hive partition columns and union_by_name, so files written under older column sets read together.
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { liveDataKeys } from '../../src/lake/delta/index.ts';
+import { FileLakeStore } from '../../src/lake/file-store.ts';
 import { openLake, parseLakeUri } from '../../src/lake/store.ts';
 import type { Config } from '../../src/config.ts';
 
@@ -28,14 +31,22 @@ export function lakeGlob(dir: string, table: string): string {
 
 const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
-/** The table function that reads a table of the lake folder. */
-export function readTable(dir: string, table: string): string {
-  return `read_parquet(${sqlString(lakeGlob(dir, table))}, hive_partitioning = true, union_by_name = true)`;
+/** The table function that reads a table of the lake folder: the given files, or every Parquet file under it. */
+export function readTable(dir: string, table: string, files?: readonly string[]): string {
+  const source = files && files.length > 0 ? `[${files.map(sqlString).join(', ')}]` : sqlString(lakeGlob(dir, table));
+  return `read_parquet(${source}, hive_partitioning = true, union_by_name = true)`;
 }
 
-/** Expands `{table/path}` placeholders into read_parquet calls over `dir`. */
-export function expandTables(sql: string, dir: string): string {
-  return sql.replace(TABLE_PLACEHOLDER, (_, table: string) => readTable(dir, table));
+/** The files of the table's current snapshot in the lake folder `dir`, as paths (the folder's Parquet files when it has no log). */
+export async function snapshotFiles(dir: string, table: string): Promise<string[]> {
+  return (await liveDataKeys(new FileLakeStore(dir), table)).map((key) => path.join(dir, ...key.split('/')));
+}
+
+/** Expands `{table/path}` placeholders into read_parquet calls over the current snapshots in `dir`. */
+export async function expandTables(sql: string, dir: string): Promise<string> {
+  const tables = [...new Set([...sql.matchAll(TABLE_PLACEHOLDER)].map((m) => m[1]!))];
+  const files = new Map(await Promise.all(tables.map(async (table) => [table, await snapshotFiles(dir, table)] as const)));
+  return sql.replace(TABLE_PLACEHOLDER, (_, table: string) => readTable(dir, table, files.get(table)));
 }
 
 /** Table paths the SQL's placeholders name, as prefixes to copy ('silver/orders/'). */
@@ -72,7 +83,7 @@ class DuckLakeDb implements LakeDb {
   ) {}
 
   async query(sql: string): Promise<Row[]> {
-    const expanded = expandTables(sql, this.dir);
+    const expanded = await expandTables(sql, this.dir);
     try {
       const reader = await this.connection.runAndReadAll(expanded);
       return reader.getRowObjectsJS().map((row) => plain(row) as Row);

@@ -2,6 +2,7 @@
 // and alert recipient on the shared local stack, with workers and bridges as real child processes.
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { currentRuns } from '../../src/temporal/batch-runs.ts';
+import { deltaCommitterWorkflowId } from '../../src/workflows/delta-commit-types.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createKafka, ensureTopics } from '../../src/kafka/client.ts';
 import { connectKafkaSink } from '../../src/simulator/kafka-sink.ts';
@@ -141,10 +142,10 @@ export class TestPipeline {
     await this.temporal?.connection.close();
   }
 
-  /** The topic's long-running workflows (quality alerts, fraud digest) never end on their own: they end with the test. */
+  /** The topic's long-running workflows (quality alerts, fraud digest, Delta committer) end with the test: the committer would otherwise wait for its idle timer on a queue no worker polls. */
   async terminateTopicWorkflows(): Promise<void> {
     const client = await this.client();
-    for (const workflowId of [qualityAlertsWorkflowId(this.config.KAFKA_TOPIC), alertDigestWorkflowId(this.config.KAFKA_TOPIC)]) {
+    for (const workflowId of [qualityAlertsWorkflowId(this.config.KAFKA_TOPIC), alertDigestWorkflowId(this.config.KAFKA_TOPIC), deltaCommitterWorkflowId(this.config.KAFKA_TOPIC)]) {
       // Not started by this test (no breach, no digest mode) or already over: nothing to stop.
       await client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
     }

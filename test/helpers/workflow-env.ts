@@ -35,6 +35,8 @@ export type StubActivities = Pick<
   | 'planBackfill'
   | 'listBackfillBatches'
   | 'refetchRawBatches'
+  | 'commitDeltaBatches'
+  | 'recordBackfillManifest'
 >;
 
 const part = (table: string, ref: BatchRef): string => `${table}/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`;
@@ -74,6 +76,8 @@ export function stubActivities(overrides: Partial<StubActivities> = {}): StubAct
     planBackfill: async () => [],
     listBackfillBatches: async () => ({ batches: [], more: false }),
     refetchRawBatches: async () => undefined,
+    commitDeltaBatches: async (input) => ({ commits: input.requests.length > 0 ? [{ table: 'silver/orders', version: 0, added: input.requests.length, removed: 0 }] : [] }),
+    recordBackfillManifest: async () => undefined,
     ...overrides,
   };
 }

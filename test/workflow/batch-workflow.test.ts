@@ -3,12 +3,13 @@
 // holds it back, and how a backfill fans out (docs/design.md §7). No stack is needed; the test
 // server is installed on first use and a machine where it cannot start fails here, naming it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SA } from '../../src/temporal/search-attributes.ts';
 import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchResult } from '../../src/workflows/types.ts';
+import { deltaCommitterWorkflowId } from '../../src/workflows/delta-commit-types.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
 
@@ -16,6 +17,12 @@ let env: TestWorkflowEnvironment;
 
 before(async () => {
   env = await startTimeSkippingServer();
+});
+
+// The batches of every test use the topic `orders`: a committer left by one test (its worker gone)
+// would take the next test's requests and never answer them.
+afterEach(async () => {
+  await env?.client.workflow.getHandle(deltaCommitterWorkflowId('orders')).terminate('test over').catch(() => undefined);
 });
 
 after(async () => {
@@ -121,6 +128,58 @@ void describe('the batch workflow', () => {
     assert.equal(mailed, 0);
     assert.equal(result.alertsSent, 0);
     assert.equal(result.orderCount, 10);
+  });
+});
+
+void describe('the Delta commit of a batch (docs/design.md §12)', () => {
+  void it('asks the topic\'s committer to commit every file the batch wrote, after waking its successor and before its alerts', async () => {
+    const taskQueue = uniqueTaskQueue('delta-commit');
+    const events: string[] = [];
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        commitDeltaBatches: async (input) => {
+          events.push(`commit ${input.requests.map((r) => `${r.requester}:${r.keys.length}`).join(',')}`);
+          return { commits: [{ table: 'silver/orders', version: 3, added: 1, removed: 0 }] };
+        },
+        sendAlerts: async () => {
+          events.push('alerts');
+          return { sent: 1, alreadySent: 0 };
+        },
+      }),
+    );
+    const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(2, 0, 9), taskQueue)));
+    assert.deepEqual(events, [`commit orders-2-0:${result.lakeKeys.length}`, 'alerts']);
+    const history = await env.client.workflow.getHandle('orders-2-0').fetchHistory();
+    const answered = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deltaCommitted') ?? [];
+    assert.equal(answered.length, 1, 'the committer answered once');
+  });
+
+  void it('fails a batch whose files cannot be committed, as DeltaCommitFailed, and sends no mail', async () => {
+    const taskQueue = uniqueTaskQueue('delta-commit-fails');
+    let mailed = 0;
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        commitDeltaBatches: async () => {
+          throw ApplicationFailure.nonRetryable('lake object silver/orders/x.parquet is missing', 'CorruptBatch');
+        },
+        sendAlerts: async () => {
+          mailed++;
+          return { sent: 1, alreadySent: 0 };
+        },
+      }),
+    );
+    await worker.runUntil(async () => {
+      const error = await env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(5, 0, 9), taskQueue)).catch((e: unknown) => e);
+      assert.ok(error instanceof WorkflowFailedError, String(error));
+      assert.ok(error.cause instanceof ApplicationFailure);
+      assert.equal(error.cause.type, 'DeltaCommitFailed');
+      assert.match(error.cause.message, /silver\/orders\/x.parquet is missing/);
+    });
+    assert.equal(mailed, 0);
   });
 });
 

@@ -1,0 +1,126 @@
+// Reading and writing a table's `_delta_log` in the lake (file:// or s3://). A DeltaLog keeps the
+// newest snapshot it replayed and catches up by reading the commits after it, one GET each, until
+// one is missing: a poll of an unchanged table costs one GET, not a listing of the whole log.
+import { CorruptLakeObjectError, LakeError } from '../errors.ts';
+import type { LakeStore } from '../lake-store.ts';
+import { commitKey, dataKeyOf, decodeCommit, deltaLogPrefix, encodeCommit, versionOfCommitKey, type DeltaAction } from './protocol.ts';
+import { applyCommit, copySnapshot, emptySnapshot, type DeltaSnapshot } from './snapshot.ts';
+
+/** Commit files fetched at once when a log is read from the start. */
+const READ_CONCURRENCY = 16;
+const decoder = new TextDecoder();
+
+/** What reading a log needs of the lake (the dashboard passes no more); committing needs `put` too. */
+export type LakeReader = Pick<LakeStore, 'list' | 'get'> & Partial<Pick<LakeStore, 'put'>>;
+
+export class DeltaLog {
+  private current: DeltaSnapshot = emptySnapshot();
+  private refreshing: Promise<DeltaSnapshot> | undefined;
+
+  constructor(
+    readonly lake: LakeReader,
+    readonly tablePath: string,
+  ) {}
+
+  /** The table's newest snapshot (version -1: no commit yet). The returned object is not changed by later calls. */
+  async snapshot(): Promise<DeltaSnapshot> {
+    this.refreshing ??= this.catchUp().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  /**
+   * Writes `actions` as the version after `base` (the snapshot they were planned on). Only one
+   * writer commits to a table (the topic's committer workflow, docs/design.md "Delta commits"), so
+   * no conditional write is needed; a commit already there is an earlier attempt of this one.
+   */
+  async commit(base: DeltaSnapshot, actions: readonly DeltaAction[]): Promise<DeltaSnapshot> {
+    const version = base.version + 1;
+    if (!this.lake.put) throw new TypeError(`${this.tablePath}: this lake is opened for reading only`);
+    await this.lake.put(commitKey(this.tablePath, version), new TextEncoder().encode(encodeCommit(actions)), 'application/json');
+    if (this.current.version === base.version) this.current = applyCommit(copySnapshot(this.current), version, actions);
+    return this.snapshot();
+  }
+
+  private async catchUp(): Promise<DeltaSnapshot> {
+    // A log deleted and started again (a table dropped and rebuilt) is read from the start.
+    if (this.current.version >= 0 && !(await this.lake.get(commitKey(this.tablePath, this.current.version)))) this.current = emptySnapshot();
+    const next = copySnapshot(this.current);
+    if (next.version < 0) {
+      await this.replayListed(next);
+    } else {
+      for (;;) {
+        const actions = await this.readCommit(next.version + 1);
+        if (!actions) break;
+        applyCommit(next, next.version + 1, actions);
+      }
+    }
+    checkReadable(this.tablePath, next);
+    this.current = next;
+    return copySnapshot(next);
+  }
+
+  /** The whole log from version 0, from one listing; versions must follow each other. */
+  private async replayListed(into: DeltaSnapshot): Promise<void> {
+    const versions = (await this.lake.list(deltaLogPrefix(this.tablePath))).map(versionOfCommitKey).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    versions.forEach((v, i) => {
+      if (v !== i) throw new CorruptLakeObjectError(`the log has no commit ${i} (found ${v} after it); checkpoints are not supported`, { key: commitKey(this.tablePath, i) });
+    });
+    const commits: (DeltaAction[] | undefined)[] = new Array(versions.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < versions.length) {
+        const v = next++;
+        commits[v] = await this.readCommit(v);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, versions.length) }, worker));
+    commits.forEach((actions, v) => {
+      if (!actions) throw new CorruptLakeObjectError(`commit ${v} disappeared while the log was read`, { key: commitKey(this.tablePath, v) });
+      applyCommit(into, v, actions);
+    });
+    // Commits written since the listing.
+    for (;;) {
+      const actions = await this.readCommit(into.version + 1);
+      if (!actions) break;
+      applyCommit(into, into.version + 1, actions);
+    }
+  }
+
+  private async readCommit(version: number): Promise<DeltaAction[] | undefined> {
+    const key = commitKey(this.tablePath, version);
+    const bytes = await this.lake.get(key);
+    if (!bytes) return undefined;
+    try {
+      return decodeCommit(decoder.decode(bytes), key);
+    } catch (cause) {
+      throw new CorruptLakeObjectError((cause as Error).message, { key, cause });
+    }
+  }
+}
+
+/** A reader must not read a table written with features it does not know (deletion vectors, column mapping, …). */
+function checkReadable(tablePath: string, snapshot: DeltaSnapshot): void {
+  const reader = snapshot.protocol?.minReaderVersion ?? 1;
+  if (reader > 1) throw new LakeError(`${tablePath} needs Delta reader version ${reader}; this reader has version 1`, 'read delta log', deltaLogPrefix(tablePath), { retryable: false });
+}
+
+const logs = new WeakMap<LakeReader, Map<string, DeltaLog>>();
+
+/** The process's DeltaLog of a table in this lake (one per table, so every reader shares its cache). */
+export function deltaLogOf(lake: LakeReader, tablePath: string): DeltaLog {
+  let tables = logs.get(lake);
+  if (!tables) logs.set(lake, (tables = new Map()));
+  let log = tables.get(tablePath);
+  if (!log) tables.set(tablePath, (log = new DeltaLog(lake, tablePath)));
+  return log;
+}
+
+/**
+ * The lake keys of a table's data files in its current snapshot, sorted. A table with no log yet
+ * (a lake written before the tables were Delta tables) is read as its folder's Parquet files.
+ */
+export async function liveDataKeys(lake: LakeReader, tablePath: string): Promise<string[]> {
+  const snapshot = await deltaLogOf(lake, tablePath).snapshot();
+  if (snapshot.version < 0) return (await lake.list(`${tablePath}/`)).filter((key) => key.endsWith('.parquet') && !key.includes('/_delta_log/')).sort();
+  return [...snapshot.files.keys()].map((path) => dataKeyOf(tablePath, path)).sort();
+}
