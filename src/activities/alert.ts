@@ -11,8 +11,8 @@ import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';
 import { metrics } from '../metrics.ts';
-import { workflowRunUrl } from '../temporal/web-ui.ts';
-import type { AlertResult, BatchRef } from '../workflows/types.ts';
+import { workflowRunUrl } from '../contract/web-ui.ts';
+import type { AlertInput, AlertResult } from '../contract/batch.ts';
 import type { BatchIo } from './batch-io.ts';
 import { flushDigest, queueForDigest } from './alert-digest.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
@@ -20,12 +20,6 @@ import { retryInPlace } from './retry-in-place.ts';
 
 /** How long a sent mail's marker write is retried in place: an S3 restart, with room (heartbeats keep the activity alive). */
 const MARKER_RETRY_MS = 90_000;
-
-export interface AlertInput extends BatchRef {
-  fraudKeys: string[];
-  dqKeys: string[];
-  silverKeys: string[];
-}
 
 export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
   const { config } = deps;

@@ -11,8 +11,8 @@ import { isPlausibleKafkaTimestamp } from '../schemas/limits.ts';
 import { encodeRawBatch } from '../lake/raw.ts';
 import type { Logger } from '../logger.ts';
 import { metrics } from '../metrics.ts';
-import { SA } from '../temporal/search-attributes.ts';
-import { batchWorkflowId, type BatchInput } from '../workflows/types.ts';
+import { SA } from '../contract/search-attributes.ts';
+import { batchWorkflowId, type BatchInput } from '../contract/batch.ts';
 import { batchDateOf, PartitionBuffer, type CutBatch } from './partition-buffer.ts';
 
 export interface BridgeDeps {

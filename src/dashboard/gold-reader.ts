@@ -12,7 +12,7 @@ import type {
 } from '../domain/rows.ts';
 import { isCorruptLakeObject } from '../lake/errors.ts';
 import { tablePrefix } from '../lake/keys.ts';
-import { batchRunUrl } from './links.ts';
+import { workflowRunUrl } from '../contract/web-ui.ts';
 
 /** The part of the lake the dashboard needs. */
 export interface GoldLake {
@@ -438,7 +438,7 @@ export class GoldReader {
   }
 
   batchUrl(batchId: string): string {
-    return batchRunUrl(this.temporalUiUrl, this.namespace, batchId);
+    return workflowRunUrl(this.temporalUiUrl, this.namespace, batchId);
   }
 
   /** True when the last refresh left new objects for the next one (catching up with a large lake). */

@@ -3,7 +3,7 @@
 // and margins below are what keep the truth file crisp; docs/truth-file.md explains each.
 import { haversineKm } from '../domain/geo.ts';
 import { ORDER_STATUSES, PAYMENT_STATUSES, type PaymentMethod } from '../domain/order.ts';
-import { HEADER_SCHEMA_VERSION } from '../kafka/client.ts';
+import { HEADER_SCHEMA_VERSION } from '../contract/kafka-headers.ts';
 import { parseShippingAddress } from '../reference/address.ts';
 import { languageOfCountry, streetLine } from '../reference/customers.ts';
 import type { City } from '../reference/gazetteer.ts';

@@ -9,7 +9,7 @@ import { createActivities, openPartitionStates } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
 import type { Logger } from '../logger.ts';
 import { whenReachable } from '../startup.ts';
-import { alertDigestWorkflowId, type AlertDigestInput } from '../workflows/types.ts';
+import { alertDigestWorkflowId, type AlertDigestInput } from '../contract/batch.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

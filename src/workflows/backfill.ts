@@ -22,7 +22,7 @@ import {
   type BackfillInput,
   type BackfillProgress,
   type BackfillUnit,
-} from './types.ts';
+} from '../contract/batch.ts';
 
 export const backfillProgress = defineQuery<BackfillProgress>(BACKFILL_PROGRESS_QUERY);
 export const backfillBatchDone = defineSignal<[{ orders: number }]>(BACKFILL_BATCH_DONE_SIGNAL);

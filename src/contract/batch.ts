@@ -1,5 +1,7 @@
-// Inputs and outputs shared by workflows, activities, the bridge and the CLI.
-// Plain data only: workflows carry keys, offsets and counts, never orders (claim check).
+// The batch contract: inputs and outputs of the workflows and of every activity, shared by
+// workflows, activities, the bridge and the CLI (docs/contract.md). The ground floor of the import
+// graph: this folder imports nothing else from src/ (the layering is checked by `npm run lint`,
+// docs/design.md). Plain data only: workflows carry keys, offsets and counts, never orders (claim check).
 
 /** A slice of one partition: offsets start..end inclusive. Its id is `<topic>-<partition>-<start>`. */
 export interface BatchInput {
@@ -82,6 +84,18 @@ export interface EnrichResult {
   itemKeys: string[];
 }
 
+export interface SilverInput extends BatchRef {
+  silverKeys: string[];
+  itemKeys: string[];
+  /** UTC date of the batch (first record's Kafka date): where undated per-batch rows are filed. */
+  batchDate: string;
+}
+
+export interface QualityInput extends SilverInput {
+  bronzeKeys: string[];
+  quarantineKey?: string;
+}
+
 export interface GoldResult {
   keys: string[];
 }
@@ -94,6 +108,12 @@ export interface FraudResult {
 export interface QualityResult {
   breachedChecks: string[];
   keys: string[];
+}
+
+export interface AlertInput extends BatchRef {
+  fraudKeys: string[];
+  dqKeys: string[];
+  silverKeys: string[];
 }
 
 export interface AlertResult {
