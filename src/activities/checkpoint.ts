@@ -2,7 +2,9 @@
 // `start` and writes the delta that leaves the state before end+1 — the offset the bridge commits —
 // so the next batch finds it whatever the offset gaps. Snapshots and their garbage collection run
 // in their own workflow, off the batches' path.
-import { advanceState, stateDelta, stateKeysOf } from '../domain/state.ts';
+import { advanceState } from '../domain/partition-walk.ts';
+import { stateDelta } from '../domain/state-delta.ts';
+import { stateKeysOf } from '../domain/state.ts';
 import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { stateHolderKey, stateKey } from '../lake/keys.ts';
 import { deltaEndsAt, StateListing } from '../state-store/state-log.ts';
