@@ -6,7 +6,8 @@
 // write (milliseconds), or the SMTP server dies after storing a mail but before saying so; the
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
 import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
-import { digestEntryOf, renderFraudAlertEmail, renderFraudDigestEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
+import { digestEntryOf, renderFraudDigestEmail } from '../domain/alert-digest-email.ts';
+import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
 import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { alertSentKey } from '../lake/keys.ts';

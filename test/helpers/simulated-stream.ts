@@ -13,7 +13,8 @@ import { advanceState } from '../../src/domain/partition-walk.ts';
 import { emptyPartitionState } from '../../src/domain/state.ts';
 import type { ShopReferenceData } from '../../src/reference/index.ts';
 import { decodeOrder } from '../../src/schemas/index.ts';
-import { OrderSimulator, type GeneratorOptions } from '../../src/simulator/generator.ts';
+import type { GeneratorOptions } from '../../src/simulator/generator-settings.ts';
+import { OrderSimulator } from '../../src/simulator/generator.ts';
 import type { TruthRecord } from '../../src/simulator/types.ts';
 
 const DEDUP_WINDOW_MS = 24 * 3_600_000;
