@@ -18,7 +18,7 @@ import { CompressionTypes, Partitioners, type Kafka } from 'kafkajs';
 import { loadConfig, type Config } from '../src/config.ts';
 import { createKafka, ensureTopics } from '../src/kafka/client.ts';
 import { recordOf } from '../src/kafka/record.ts';
-import type { BufferedRecord } from '../src/bridge/partition-buffer.ts';
+import type { KafkaRecord } from '../src/kafka/record.ts';
 import { loadReferenceData } from '../src/reference/index.ts';
 import { OrderSimulator, type WireMessage } from '../src/simulator/index.ts';
 import { ratio } from './lib/stats.ts';
@@ -100,7 +100,7 @@ class ConsumeClock {
 
   constructor(private readonly expected: number) {}
 
-  add(record: BufferedRecord): void {
+  add(record: KafkaRecord): void {
     if (this.seen === 0) {
       this.t0 = performance.now();
       this.cpu0 = cpuSeconds();
@@ -113,7 +113,7 @@ class ConsumeClock {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The bridge's record of a @platformatic/kafka message (the same fields as kafka/record.ts's). */
-function platformaticRecord(message: { offset: bigint; key: Buffer | undefined; timestamp: bigint; headers: Map<Buffer, Buffer>; value: Buffer | undefined }): BufferedRecord {
+function platformaticRecord(message: { offset: bigint; key: Buffer | undefined; timestamp: bigint; headers: Map<Buffer, Buffer>; value: Buffer | undefined }): KafkaRecord {
   const headers: Record<string, string> = {};
   for (const [name, value] of message.headers) headers[name.toString('utf8')] = value.toString('utf8');
   let value: string | Uint8Array | null = null;

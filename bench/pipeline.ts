@@ -21,7 +21,7 @@ import { readParquet } from '../src/lake/parquet.ts';
 import { openLake } from '../src/lake/store.ts';
 import { loadReferenceData } from '../src/reference/index.ts';
 import { connectKafkaSink } from '../src/simulator/kafka-sink.ts';
-import { alertDigestWorkflowId, qualityAlertsWorkflowId } from '../src/workflows/types.ts';
+import { alertDigestWorkflowId, qualityAlertsWorkflowId } from '../src/contract/batch.ts';
 import { simulate, type SimulateOptions } from '../src/simulator/simulate.ts';
 import { stackPaths } from '../src/stack/paths.ts';
 import { freePort, OrdersProcess } from '../test/helpers/processes.ts';

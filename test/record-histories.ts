@@ -12,8 +12,8 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToFixture } from './helpers/history-fixtures.ts';
-import type { BackfillBatch, BackfillDayInput, BackfillInput } from '../src/workflows/types.ts';
-import { backfillWorkflowId, CHECKPOINT_READY_SIGNAL } from '../src/workflows/types.ts';
+import type { BackfillBatch, BackfillDayInput, BackfillInput } from '../src/contract/batch.ts';
+import { backfillWorkflowId, CHECKPOINT_READY_SIGNAL } from '../src/contract/batch.ts';
 import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue, type StubActivities } from './helpers/workflow-env.ts';
 
 import { HISTORIES_DIR } from './helpers/history-fixtures.ts';

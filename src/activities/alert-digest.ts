@@ -6,7 +6,7 @@
 //  2. send the plan's mail once (the sent-marker, as for every alert mail);
 //  3. mark each listed mail as sent (so a retried batch does not queue it again), clear the
 //     plan's mails from the outbox, then the plan.
-import { digestId, type DigestEntry } from '../domain/alert-email.ts';
+import { digestId, type DigestEntry } from '../domain/alert-digest-email.ts';
 import { alertSentKey, digestPendingKey, digestPendingPrefix, digestPlanKey } from '../lake/keys.ts';
 import type { LakeStore } from '../lake/lake-store.ts';
 

@@ -9,22 +9,22 @@
 // retry then sends the mail again, with the same Message-ID, so the receiver can drop it.
 import { cancellationSignal, heartbeat, sleep } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { digestEntryOf, renderFraudAlertEmail, renderFraudDigestEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
+import { digestEntryOf, renderFraudDigestEmail } from '../domain/alert-digest-email.ts';
+import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-email.ts';
 import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { kafkaTsSpanOf, type QualityFinding, type QualityMail } from '../domain/quality-episodes.ts';
 import { alertSentKey } from '../lake/keys.ts';
 import { metrics } from '../metrics.ts';
-import { workflowRunUrl } from '../temporal/web-ui.ts';
+import { workflowRunUrl } from '../contract/web-ui.ts';
 import {
   QUALITY_FINDINGS_SIGNAL,
   qualityAlertsWorkflowId,
+  type AlertInput,
   type AlertResult,
-  type BatchRef,
-  type KafkaTsSpan,
   type QualityAlertsInput,
   type QualityFindingsSignal,
-} from '../workflows/types.ts';
+} from '../contract/batch.ts';
 import type { BatchIo } from './batch-io.ts';
 import { flushDigest, queueForDigest } from './alert-digest.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
@@ -32,14 +32,6 @@ import { retryInPlace } from './retry-in-place.ts';
 
 /** How long a sent mail's marker write is retried in place: an S3 restart, with room (heartbeats keep the activity alive). */
 const MARKER_RETRY_MS = 90_000;
-
-export interface AlertInput extends BatchRef {
-  fraudKeys: string[];
-  dqKeys: string[];
-  silverKeys: string[];
-  /** The batch's Kafka time (from its quality check); a batch recorded before it was returned reads it from silver. */
-  kafkaTs?: KafkaTsSpan;
-}
 
 export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
   const { config } = deps;

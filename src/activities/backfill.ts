@@ -8,8 +8,8 @@ import { batchRangeOf, RAW_ORDERS_PATH, rawKey, rawPrefix } from '../lake/keys.t
 import { StateListing } from '../state-store/state-log.ts';
 import { encodeRawBatch } from '../lake/raw.ts';
 import { batchQuery } from '../temporal/batch-queries.ts';
-import { SA } from '../temporal/search-attributes.ts';
-import type { BackfillBatch, BackfillDayInput, BackfillInput, BackfillUnit } from '../workflows/types.ts';
+import { SA } from '../contract/search-attributes.ts';
+import type { BackfillBatch, BackfillDayInput, BackfillInput, BackfillUnit } from '../contract/batch.ts';
 import type { ActivityDeps } from './deps.ts';
 
 /** Batches one child run derives before it continues as new (keeps its history short). */

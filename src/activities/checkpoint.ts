@@ -2,13 +2,15 @@
 // `start` and writes the delta that leaves the state before end+1 — the offset the bridge commits —
 // so the next batch finds it whatever the offset gaps. Snapshots and their garbage collection run
 // in their own workflow, off the batches' path.
-import { advanceState, stateDelta, stateKeysOf } from '../domain/state.ts';
+import { advanceState } from '../domain/partition-walk.ts';
+import { stateDelta } from '../domain/state-delta.ts';
+import { stateKeysOf } from '../domain/state.ts';
 import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { stateHolderKey, stateKey } from '../lake/keys.ts';
 import { deltaEndsAt, StateListing } from '../state-store/state-log.ts';
 import { collectableStateObjects } from '../state-store/retention.ts';
-import { SA } from '../temporal/search-attributes.ts';
-import type { BatchRef, CheckpointResult, CheckpointStatus, StateSnapshotInput, StateSnapshotResult } from '../workflows/types.ts';
+import { notCompletedInPartitionQuery, predecessorQuery } from '../temporal/batch-queries.ts';
+import type { BatchRef, CheckpointResult, CheckpointStatus, StateSnapshotInput, StateSnapshotResult } from '../contract/batch.ts';
 import type { BatchIo } from './batch-io.ts';
 import { alertPolicyOf, type ActivityDeps } from './deps.ts';
 
@@ -79,8 +81,7 @@ async function readOwnerHint(deps: ActivityDeps, partition: number): Promise<str
 
 /** The batch that ends right before this one, found through its search attributes. */
 async function findPredecessor(deps: ActivityDeps, ref: BatchRef): Promise<string | undefined> {
-  // `Partition` is an SQL keyword: quoted. The id prefix keeps other topics' batches out.
-  const query = `WorkflowId STARTS_WITH "${ref.topic}-${ref.partition}-" AND \`${SA.Partition.name}\` = ${ref.partition} AND ${SA.EndOffset.name} = ${ref.startOffset - 1}`;
+  const query = predecessorQuery(ref.topic, ref.partition, ref.startOffset);
   for await (const execution of deps.temporal.workflow.list({ query, pageSize: 1 })) {
     return execution.workflowId;
   }
@@ -89,7 +90,7 @@ async function findPredecessor(deps: ActivityDeps, ref: BatchRef): Promise<strin
 
 /** The lowest start offset of the partition's batches that did not complete (running or failed: replay needs their state). */
 async function oldestUnfinishedStart(deps: ActivityDeps, topic: string, partition: number): Promise<number | undefined> {
-  const query = `WorkflowType = "processOrderBatch" AND WorkflowId STARTS_WITH "${topic}-${partition}-" AND \`${SA.Partition.name}\` = ${partition} AND ExecutionStatus != "Completed"`;
+  const query = notCompletedInPartitionQuery(topic, partition);
   let oldest: number | undefined;
   for await (const execution of deps.temporal.workflow.list({ query, pageSize: 1000 })) {
     const start = Number(execution.workflowId.slice(`${topic}-${partition}-`.length));

@@ -14,7 +14,7 @@ import {
   type DeltaCommitOutcome,
   type DeltaCommitRequest,
   type DeltaTableCommit,
-} from '../workflows/delta-commit-types.ts';
+} from '../contract/delta-commit.ts';
 import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 

@@ -5,7 +5,7 @@ import type { BronzeRow } from '../domain/rows.ts';
 import { silverItemsKey, silverOrdersKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
 import { metrics } from '../metrics.ts';
-import type { BatchRef, EnrichResult } from '../workflows/types.ts';
+import type { BatchRef, EnrichResult } from '../contract/batch.ts';
 import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 

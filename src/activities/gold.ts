@@ -9,21 +9,9 @@ import { kafkaTsSpanOf } from '../domain/quality-episodes.ts';
 import type { BronzeRow, QuarantineRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { categoryTotalsKey, customerTotalsKey, dqMetricsKey, fraudAlertsKey, goldKey, salesByCategoryMinuteKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
-import type { BatchRef, FraudResult, GoldResult, QualityResult } from '../workflows/types.ts';
+import type { FraudResult, GoldResult, QualityInput, QualityResult, SilverInput } from '../contract/batch.ts';
 import type { BatchIo } from './batch-io.ts';
 import { alertPolicyOf, type ActivityDeps } from './deps.ts';
-
-export interface SilverInput extends BatchRef {
-  silverKeys: string[];
-  itemKeys: string[];
-  /** UTC date of the batch (first record's Kafka date): where undated per-batch rows are filed. */
-  batchDate: string;
-}
-
-export interface QualityInput extends SilverInput {
-  bronzeKeys: string[];
-  quarantineKey?: string;
-}
 
 const dateOfMs = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 

@@ -10,7 +10,7 @@ import { dlqCopy } from '../dlq/dlq-copy.ts';
 import { chunkBySize } from '../kafka/chunk.ts';
 import { decodeRawBatch, rawValueBytes, type RawRecord } from '../lake/raw.ts';
 import { metrics } from '../metrics.ts';
-import type { BatchRef, IngestResult } from '../workflows/types.ts';
+import type { BatchRef, IngestResult } from '../contract/batch.ts';
 import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 

@@ -3,23 +3,15 @@
 // A batch is [startOffset, endOffset] where startOffset is the offset the partition was committed at
 // (or its first record, for a partition never processed), so consecutive batches tile the
 // partition even across gaps in Kafka offsets.
+import type { KafkaRecord } from '../kafka/record.ts';
 import { isPlausibleKafkaTimestamp } from '../schemas/limits.ts';
-
-export interface BufferedRecord {
-  offset: number;
-  key: string | null;
-  timestamp: number;
-  headers: Record<string, string>;
-  /** UTF-8 text, or the bytes when they are not valid UTF-8 */
-  value: string | Uint8Array | null;
-}
 
 /**
  * Bytes a record takes in the bridge and the raw object (value, key and headers; a few bytes of
  * JSON around them are left out). Counting by bytes as well as records keeps 5,000 records of
  * 1 MiB from becoming one 5 GiB batch in memory and one string no engine can build.
  */
-export function recordBytes(record: BufferedRecord): number {
+export function recordBytes(record: KafkaRecord): number {
   const text = (v: string | null): number => (v === null ? 0 : Buffer.byteLength(v));
   let n = text(record.key) + (record.value === null ? 0 : typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.byteLength);
   for (const [name, value] of Object.entries(record.headers)) n += Buffer.byteLength(name) + Buffer.byteLength(value);
@@ -33,7 +25,7 @@ export function recordBytes(record: BufferedRecord): number {
  * threw on it retried the same batch every 50 ms for ever. Such records are quarantined by ingest
  * (reason `kafkaTimestamp: …`); a batch made only of them is filed under the bridge's clock.
  */
-export function batchDateOf(records: readonly Pick<BufferedRecord, 'timestamp'>[], nowMs: number): string {
+export function batchDateOf(records: readonly Pick<KafkaRecord, 'timestamp'>[], nowMs: number): string {
   const dated = records.find((r) => isPlausibleKafkaTimestamp(r.timestamp));
   return new Date(dated ? dated.timestamp : nowMs).toISOString().slice(0, 10);
 }
@@ -41,12 +33,12 @@ export function batchDateOf(records: readonly Pick<BufferedRecord, 'timestamp'>[
 export interface CutBatch {
   startOffset: number;
   endOffset: number;
-  records: BufferedRecord[];
+  records: KafkaRecord[];
   firstBatch: boolean;
 }
 
 export class PartitionBuffer {
-  private records: BufferedRecord[] = [];
+  private records: KafkaRecord[] = [];
   /** recordBytes of everything buffered. */
   private buffered = 0;
   private firstArrivalMs: number | undefined;
@@ -74,7 +66,7 @@ export class PartitionBuffer {
   }
 
   /** Adds records, dropping any below the next start (already covered by an adopted batch). */
-  add(records: BufferedRecord[], nowMs: number): void {
+  add(records: KafkaRecord[], nowMs: number): void {
     for (const r of records) {
       if (this.nextStart !== undefined && r.offset < this.nextStart) continue;
       const last = this.records.at(-1);

@@ -8,7 +8,7 @@ import { config } from '../config.ts';
 import { datesBetween } from '../domain/dates.ts';
 import { UsageError } from '../errors.ts';
 import { withTemporal } from '../temporal/client.ts';
-import { BACKFILL_PROGRESS_QUERY, backfillWorkflowId, type BackfillInput, type BackfillProgress, type BackfillSource } from '../workflows/types.ts';
+import { BACKFILL_PROGRESS_QUERY, backfillWorkflowId, type BackfillInput, type BackfillProgress, type BackfillSource } from '../contract/batch.ts';
 import { parseCount } from './format.ts';
 
 interface BackfillOptions {

@@ -2,7 +2,7 @@
 // lake, and re-published to the orders topic once a producer or the pipeline was fixed.
 import type { Command } from 'commander';
 import { config, type Config } from '../config.ts';
-import { batchRunUrl } from '../dashboard/links.ts';
+import { workflowRunUrl } from '../contract/web-ui.ts';
 import { QuarantineStore } from '../dlq/quarantine-store.ts';
 import { selectQuarantined, type DlqId, type QuarantinedMessage } from '../dlq/quarantined.ts';
 import { redriveMessages } from '../dlq/redrive.ts';
@@ -66,7 +66,7 @@ export function register(program: Command): void {
         topic: cfg.KAFKA_TOPIC,
         original,
         marker,
-        batchUrl: batchRunUrl(cfg.TEMPORAL_UI_URL, cfg.TEMPORAL_NAMESPACE, message.batchId),
+        batchUrl: workflowRunUrl(cfg.TEMPORAL_UI_URL, cfg.TEMPORAL_NAMESPACE, message.batchId),
         redriveOf: await store.redriveHistory(original),
       });
       console.log(options.json ? JSON.stringify(shown, null, 2) : terminalSafe(shownText(shown, message.raw)));

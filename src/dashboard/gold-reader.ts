@@ -10,25 +10,33 @@ import type {
   FraudAlertRow,
   SalesByCategoryMinuteRow,
 } from '../domain/rows.ts';
-import { isCorruptLakeObject } from '../lake/errors.ts';
 import { tablePrefix } from '../lake/keys.ts';
-import { liveDataKeys } from '../lake/delta/log-io.ts';
+import { workflowRunUrl } from '../contract/web-ui.ts';
+import { addSums, batchOrder, cents, isNewerAlertRow, ordersChecked, range, revenueOf, toAlertRow, toCustomerRow, toDqRow, toSalesRow, type Sums } from './gold-rows.ts';
+import { TableFollower, type GoldLake, type ParquetRows, type TableChanges } from './table-follower.ts';
 import { BoundedMap, rowCount } from './bounded-map.ts';
-import { batchRunUrl } from './links.ts';
-
-/** The part of the lake the dashboard needs. */
-export interface GoldLake {
-  list(prefix: string): Promise<string[]>;
-  /** Undefined when the object is gone. */
-  get(key: string): Promise<Uint8Array | undefined>;
-}
-
-/** Parses one Parquet object into plain rows (column name → value). */
-export type ParquetRows = (bytes: Uint8Array, options: { key: string }) => Promise<Record<string, unknown>[]>;
+import {
+  autoRange,
+  BUCKETS_MS,
+  FUTURE_MARGIN_MS,
+  LISTED_ALERTS,
+  LISTED_BATCHES,
+  MAX_POINTS,
+  MINUTE_MS,
+  RATE_WINDOW_MS,
+  SERIES_RANGES,
+  TOP_CUSTOMERS,
+  type AlertView,
+  type CategoryView,
+  type CustomerView,
+  type QualityView,
+  type Series,
+  type SeriesRange,
+  type SeriesView,
+  type Totals,
+} from './gold-views.ts';
 
 /** The gold tables the page reads, by the name the dashboard uses for them. */
-const MINUTE_MS = 60_000;
-
 export const GOLD_TABLES = {
   sales: tablePrefix('salesByCategoryMinute'),
   customers: tablePrefix('customerTotals'),
@@ -36,336 +44,6 @@ export const GOLD_TABLES = {
   quality: tablePrefix('dqMetrics'),
 } as const;
 export type GoldTableName = keyof typeof GOLD_TABLES;
-
-/**
- * The volume chart's ranges, each ending at the present minute (the wall clock, not the newest
- * order: one order dated weeks ahead used to drag the whole chart into the future).
- */
-export const SERIES_RANGES = { '15m': 15 * MINUTE_MS, '1h': 60 * MINUTE_MS, '24h': 1440 * MINUTE_MS, all: Infinity } as const;
-export type SeriesRange = keyof typeof SERIES_RANGES;
-/** Bucket widths a range may use, smallest first; a range takes the first that fits in MAX_POINTS. */
-const BUCKETS_MS = [1, 5, 15, 60, 360, 1440, 10080].map((minutes) => minutes * MINUTE_MS);
-const MAX_POINTS = 300;
-/**
- * An order dated more than this after the present is a future-dated order: left out of the chart
- * and the rate, and counted on its own (a data-quality finding). The margin absorbs clock skew
- * between the producers and this machine.
- */
-export const FUTURE_MARGIN_MS = 2 * MINUTE_MS;
-/** The order rate counts the orders that reached gold within this long before now. */
-export const RATE_WINDOW_MS = 5 * MINUTE_MS;
-export const TOP_CUSTOMERS = 10;
-export const LISTED_ALERTS = 50;
-export const LISTED_BATCHES = 12;
-/** Objects fetched at once when catching up with a large lake. */
-const FETCH_CONCURRENCY = 8;
-/** A poll fetches at most this many new objects per table, so a large lake fills the page in steps. */
-const MAX_FETCHED_PER_POLL = 2000;
-
-// ---- values as readers hand them back: numbers, bigints or Dates for timestamps -----------------
-
-function num(value: unknown): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === 'string' && value.trim() !== '') return Number(value);
-  return Number.NaN;
-}
-const str = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
-const bool = (value: unknown): boolean => value === true || value === 1 || value === 'true';
-const cents = (usd: number): number => Math.round(usd * 100);
-
-/** Smallest and largest of many numbers (spreading a large map into Math.max overflows the stack). */
-/** The revenue of one sales part, in cents, without minutes dated past the future margin. */
-function revenueOf(rows: SalesByCategoryMinuteRow[], at: number): number {
-  let total = 0;
-  for (const row of rows) if (row.minute <= at + FUTURE_MARGIN_MS) total += cents(row.revenueUsd);
-  return total;
-}
-
-/**
- * Distinct orders of the batches in one quality part: the orders a per-order check looked at
- * (`missing` on `city`: every silver order of the batch), less those the `future` check flagged.
- */
-function ordersChecked(rows: DqMetricRow[]): number {
-  const byBatch = new Map<string, { orders: number; future: number }>();
-  for (const row of rows) {
-    let batch = byBatch.get(row.batchId);
-    if (!batch) byBatch.set(row.batchId, (batch = { orders: 0, future: 0 }));
-    if (row.check === 'missing' && row.field === 'city') batch.orders = row.total;
-    if (row.check === 'future') batch.future += row.count;
-  }
-  let orders = 0;
-  for (const batch of byBatch.values()) orders += Math.max(0, batch.orders - batch.future);
-  return orders;
-}
-
-/**
- * The range a page opens with: the smallest that holds every order up to now; when the data is
- * older than a day but still arriving, the last 24 h (the live part); else everything.
- * `age`: now minus the first order; `quiet`: now minus the newest order (Infinity: none).
- */
-export function autoRange(age: number, quiet: number): SeriesRange {
-  if (age < SERIES_RANGES['15m']) return '15m';
-  if (age < SERIES_RANGES['1h']) return '1h';
-  if (age < SERIES_RANGES['24h'] || quiet < SERIES_RANGES['24h']) return '24h';
-  return 'all';
-}
-
-function range(values: Iterable<number>): { min: number; max: number } | undefined {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return min <= max ? { min, max } : undefined;
-}
-
-export function toSalesRow(r: Record<string, unknown>): SalesByCategoryMinuteRow {
-  return { minute: num(r.minute), category: str(r.category), orders: num(r.orders), items: num(r.items), revenueUsd: num(r.revenueUsd), batchId: str(r.batchId) };
-}
-export function toCustomerRow(r: Record<string, unknown>): CustomerTotalsRow {
-  return {
-    customerId: str(r.customerId),
-    orders: num(r.orders),
-    items: num(r.items),
-    spendUsd: num(r.spendUsd),
-    firstOrderTs: num(r.firstOrderTs),
-    lastOrderTs: num(r.lastOrderTs),
-    segment: str(r.segment),
-    partition: num(r.partition),
-    asOfOffset: num(r.asOfOffset),
-  };
-}
-export function toAlertRow(r: Record<string, unknown>): FraudAlertRow {
-  return {
-    alertId: str(r.alertId),
-    customerId: str(r.customerId),
-    ruleId: str(r.ruleId),
-    severity: str(r.severity),
-    windowStart: num(r.windowStart),
-    windowEnd: num(r.windowEnd),
-    orderIds: str(r.orderIds),
-    score: num(r.score),
-    evidence: str(r.evidence),
-    batchId: str(r.batchId),
-    openedAt: r.openedAt === null || r.openedAt === undefined ? null : num(r.openedAt),
-    mails: r.mails === null || r.mails === undefined ? null : str(r.mails),
-    asOfOffset: r.asOfOffset === null || r.asOfOffset === undefined ? null : num(r.asOfOffset),
-  };
-}
-
-/** An alert is updated by later batches: its latest row (highest asOfOffset, else latest window end) is the one to show. */
-const isNewerAlertRow = (row: FraudAlertRow, than: FraudAlertRow | undefined): boolean =>
-  than === undefined || (row.asOfOffset ?? -1) > (than.asOfOffset ?? -1) || ((row.asOfOffset ?? -1) === (than.asOfOffset ?? -1) && row.windowEnd >= than.windowEnd);
-export function toDqRow(r: Record<string, unknown>): DqMetricRow {
-  const count = num(r.count);
-  const total = num(r.total);
-  return {
-    batchId: str(r.batchId),
-    check: str(r.check),
-    field: str(r.field),
-    count,
-    total,
-    breached: bool(r.breached),
-    // Older parts may lack the rate columns: derive what can be derived.
-    rate: r.rate === undefined || r.rate === null ? (total > 0 ? count / total : 0) : num(r.rate),
-    maxRate: r.maxRate === undefined || r.maxRate === null ? Number.NaN : num(r.maxRate),
-    detail: str(r.detail),
-  };
-}
-
-/** `orders-3-1200` → partition 3, start 1200 (for ordering; other ids sort last). */
-function batchOrder(batchId: string): { partition: number; start: number } {
-  const m = /-(\d+)-(\d+)$/.exec(batchId);
-  return m ? { partition: Number(m[1]), start: Number(m[2]) } : { partition: Number.MAX_SAFE_INTEGER, start: -1 };
-}
-
-// ---- what the page receives -------------------------------------------------------------------
-
-export interface Totals {
-  /** Distinct orders: the sum of every customer's latest order count (customer_totals). */
-  orders: number;
-  items: number;
-  /** Revenue of the lines sold (sales_by_category_minute, all minutes and categories). */
-  revenueUsd: number;
-  customers: number;
-  alerts: number;
-  batches: number;
-  firstMinute: number | null;
-  lastMinute: number | null;
-  /**
-   * By arrival, per minute over the last RATE_WINDOW_MS: the distinct orders of the batches whose
-   * quality part appeared in that time (dq_metrics: the orders checked, less those the `future`
-   * check flagged), and the revenue of the sales parts that appeared (future-dated minutes left
-   * out). Not sales_by_category_minute's order column: it counts an order once per category, about
-   * twice the real rate. Parts already in the lake when the reader started are history, not
-   * arrivals. Null until the reader has followed the lake for a while.
-   */
-  recentOrdersPerMin: number | null;
-  recentRevenuePerMin: number | null;
-  /** Over how many minutes the rate was measured (up to RATE_WINDOW_MS). */
-  rateMinutes: number;
-  /** Orders dated more than FUTURE_MARGIN_MS after now: not in the chart nor the rate. */
-  futureOrders: number;
-  futureRevenueUsd: number;
-}
-
-export interface Series {
-  range: SeriesRange;
-  /** Width of one point, ms: 1 min for short ranges, up to a week for long ones. */
-  bucketMs: number;
-  /** Bucket starts, ms since the epoch, without gaps, the last one holding the present minute. */
-  minutes: number[];
-  orders: number[];
-  revenueUsd: number[];
-}
-
-export interface SeriesView {
-  /** The present minute (start), ms since the epoch: where every range ends. */
-  nowMinute: number;
-  /** The range the page shows unless the user picks one: the smallest that holds the data. */
-  auto: SeriesRange;
-  /** Whether any order is dated at or before now: an empty chart then means an empty range. */
-  anyPast: boolean;
-  ranges: Record<SeriesRange, Series>;
-}
-
-export interface CategoryView {
-  category: string;
-  orders: number;
-  items: number;
-  revenueUsd: number;
-  /** Fraction of all revenue, 0..1. */
-  share: number;
-}
-
-export interface CustomerView {
-  customerId: string;
-  segment: string;
-  orders: number;
-  items: number;
-  spendUsd: number;
-  lastOrderTs: number;
-}
-
-export interface AlertView {
-  alertId: string;
-  customerId: string;
-  rules: string[];
-  severity: string;
-  score: number;
-  windowStart: number;
-  windowEnd: number;
-  orderCount: number;
-  batchId: string;
-  batchUrl: string;
-}
-
-export interface QualityView {
-  batchId: string;
-  batchUrl: string;
-  /** Newest order minute of the batch (from its sales rows), when known. */
-  latestMinute: number | null;
-  rows: number;
-  checks: number;
-  issues: number;
-  breached: { check: string; field: string; count: number; total: number; rate: number; maxRate: number | null }[];
-}
-
-export interface GoldView {
-  totals: Totals;
-  series: SeriesView;
-  categories: CategoryView[];
-  customers: { count: number; top: CustomerView[] };
-  alerts: { count: number; rows: AlertView[] };
-  quality: { batches: number; breachedBatches: number; rows: QualityView[] };
-}
-
-// ---- following one table -----------------------------------------------------------------------
-
-interface TableChanges<Row> {
-  added: { key: string; rows: Row[] }[];
-  removed: string[];
-  /** More new keys are waiting than one poll fetches. */
-  backlog: boolean;
-}
-
-/**
- * Lists a table prefix and fetches the keys not seen before. Remembers keys, not rows. A key
- * counts as seen only once its rows were folded in (commit), so a poll that fails half-way
- * loses nothing: the next one fetches the same keys again.
- */
-class TableFollower<Row> {
-  private readonly known = new Set<string>();
-  /** Objects that are not readable Parquet: skipped (they would fail every poll), and reported. */
-  readonly unreadable = new Map<string, string>();
-
-  constructor(
-    private readonly lake: GoldLake,
-    private readonly prefix: string,
-    private readonly parse: ParquetRows,
-    private readonly toRow: (r: Record<string, unknown>) => Row,
-  ) {}
-
-  async sync(): Promise<TableChanges<Row>> {
-    // The table's current Delta snapshot: a batch's parts appear together, once committed.
-    const listed = await liveDataKeys(this.lake, this.prefix.replace(/\/$/, ''));
-    const present = new Set(listed);
-    const removed = [...this.known].filter((key) => !present.has(key));
-    for (const key of this.unreadable.keys()) if (!present.has(key)) this.unreadable.delete(key);
-    const fresh = listed.filter((key) => !this.known.has(key) && !this.unreadable.has(key)).sort();
-    const now = fresh.slice(0, MAX_FETCHED_PER_POLL);
-    const added: { key: string; rows: Row[] }[] = [];
-    for (let i = 0; i < now.length; i += FETCH_CONCURRENCY) {
-      const chunk = now.slice(i, i + FETCH_CONCURRENCY);
-      const rows = await Promise.all(
-        chunk.map(async (key) => {
-          const bytes = await this.lake.get(key);
-          if (!bytes) return undefined;
-          try {
-            return (await this.parse(bytes, { key })).map(this.toRow);
-          } catch (error) {
-            if (!isCorruptLakeObject(error)) throw error;
-            this.unreadable.set(key, error.message);
-            return undefined;
-          }
-        }),
-      );
-      chunk.forEach((key, j) => {
-        const parsed = rows[j];
-        if (parsed) added.push({ key, rows: parsed }); // else deleted since the listing, or unreadable
-      });
-    }
-    return { added, removed, backlog: fresh.length > now.length };
-  }
-
-  /** The changes are folded into the aggregates: their keys are now seen (or gone). */
-  commit(changes: TableChanges<Row>): void {
-    for (const key of changes.removed) this.known.delete(key);
-    for (const { key } of changes.added) this.known.add(key);
-  }
-
-  /** Forget every key so that the next sync fetches the whole table again. */
-  reset(): void {
-    this.known.clear();
-  }
-}
-
-// ---- the aggregates ------------------------------------------------------------------------------
-
-interface Sums {
-  orders: number;
-  items: number;
-  revenueCents: number;
-}
-const addSums = (into: Sums, row: SalesByCategoryMinuteRow, sign: 1 | -1): void => {
-  into.orders += sign * row.orders;
-  into.items += sign * row.items;
-  into.revenueCents += sign * cents(row.revenueUsd);
-};
-
 export interface GoldReaderOptions {
   lake: GoldLake;
   parse: ParquetRows;
@@ -488,7 +166,7 @@ export class GoldReader {
   }
 
   batchUrl(batchId: string): string {
-    return batchRunUrl(this.temporalUiUrl, this.namespace, batchId);
+    return workflowRunUrl(this.temporalUiUrl, this.namespace, batchId);
   }
 
   /** True when the last refresh left new objects for the next one (catching up with a large lake). */

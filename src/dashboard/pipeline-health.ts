@@ -4,8 +4,8 @@
 import { Connection, Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { Config } from '../config.ts';
 import { batchQuery } from '../temporal/batch-queries.ts';
-import { SA } from '../temporal/search-attributes.ts';
-import { batchRunUrl } from './links.ts';
+import { SA } from '../contract/search-attributes.ts';
+import { workflowRunUrl } from '../contract/web-ui.ts';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from '../temporal/connection-options.ts';
 
 /** Lists on the page stay short: an operator needs the first few ids, and the count. */
@@ -115,7 +115,7 @@ export function createPipelineHealthSource(options: PipelineHealthOptions): Pipe
     const int = (key: typeof SA.Partition): number | null => attrs.get(key) ?? null;
     return {
       batchId: info.workflowId,
-      batchUrl: batchRunUrl(temporalUiUrl, namespace, info.workflowId),
+      batchUrl: workflowRunUrl(temporalUiUrl, namespace, info.workflowId),
       status: info.status.name.toLowerCase().replace('_', ' '),
       partition: int(SA.Partition),
       startOffset: int(SA.StartOffset),

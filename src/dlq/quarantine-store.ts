@@ -6,7 +6,7 @@ import { liveDataKeys } from '../lake/delta/log-io.ts';
 import { readParquet } from '../lake/parquet.ts';
 import { decodeRawBatch, type RawRecord } from '../lake/raw.ts';
 import type { LakeStore } from '../lake/store.ts';
-import { HEADER_REDRIVE_OF } from '../kafka/client.ts';
+import { HEADER_REDRIVE_OF } from '../contract/kafka-headers.ts';
 import { dlqId, parseDlqId, quarantinedMessagesOf, type DlqId, type QuarantinedMessage } from './quarantined.ts';
 import { decodeRedriveMarker, type RedriveMarker } from './redrive-record.ts';
 

@@ -4,7 +4,7 @@
 // activity already gives the record's copy on the DLQ topic, so one id names it everywhere.
 import type { QuarantineRow } from '../domain/rows.ts';
 import { batchRangeOf } from '../lake/keys.ts';
-import { batchWorkflowId } from '../workflows/types.ts';
+import { batchWorkflowId } from '../contract/batch.ts';
 
 export interface QuarantinedMessage {
   /** `<partition>-<offset>` of the original record. */

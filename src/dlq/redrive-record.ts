@@ -1,5 +1,5 @@
 // What `orders dlq redrive` publishes for a quarantined record, and the marker it leaves: pure.
-import { HEADER_REDRIVE_OF } from '../kafka/client.ts';
+import { HEADER_REDRIVE_OF } from '../contract/kafka-headers.ts';
 import { rawValueBytes, type RawRecord } from '../lake/raw.ts';
 import { dlqId, type QuarantinedMessage } from './quarantined.ts';
 

@@ -18,7 +18,9 @@ import type {
   SilverOrderRow,
 } from './rows.ts';
 import { finite } from './finite.ts';
-import { addCents, stepPartition, type PartitionState, type StepOutput } from './state.ts';
+import { addCents } from './money.ts';
+import { stepPartition, type StepOutput } from './partition-walk.ts';
+import type { PartitionState } from './state.ts';
 
 export const SEGMENTS = ['VIP', 'Regular', 'Normal'] as const;
 export type CustomerSegment = (typeof SEGMENTS)[number];

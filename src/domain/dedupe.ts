@@ -1,6 +1,7 @@
-// Which records of a batch repeat an order id (CONTRACT §1: "the same orderId arriving again is a
-// duplicate: counted once"): seen earlier in the same batch, or within the partition's recent
-// window kept in the state (by Kafka arrival time, see advanceState).
+// Which records of a batch repeat an order id (docs/contract.md §1.4: the same orderId arriving
+// again in a partition is a duplicate, counted once): seen earlier in the same batch, or within
+// the partition's recent window kept in the state (by Kafka arrival time, see advanceState in
+// partition-walk.ts).
 import type { PartitionState } from './state.ts';
 
 export type DuplicateKind = 'batch' | 'window';

@@ -7,7 +7,7 @@ import { finite, finiteOrNull } from './finite.ts';
 import { haversineKm } from './geo.ts';
 import type { Order, RecordPosition } from './order.ts';
 import type { SilverItemRow, SilverOrderRow } from './rows.ts';
-import { roundCents } from './state.ts';
+import { roundCents } from './money.ts';
 
 export { roundCents };
 

@@ -5,7 +5,7 @@ import { decodeOrder } from '../schemas/index.ts';
 import { isPlausibleKafkaTimestamp, KAFKA_TS_RULE } from '../schemas/limits.ts';
 import type { BronzeRow, QuarantineRow } from './rows.ts';
 
-/** The parts of a raw record ingest reads (RawRecord and BufferedRecord both fit). */
+/** The parts of a raw record ingest reads (RawRecord and KafkaRecord both fit). */
 export interface IngestRecord {
   offset: number;
   timestamp: number;

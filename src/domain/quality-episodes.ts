@@ -9,34 +9,9 @@
 // ALERT_COOLDOWN of Kafka time after the episode's last mail mails again (a reminder: a replayed day
 // of old orders, "late" in every batch, makes one mail per hour); a breach after more than
 // ALERT_COOLDOWN without one starts a new episode, and mails.
-import type { DqMetricRow } from './rows.ts';
+import type { QualityEpisode, QualityEpisodes, QualityFinding } from '../contract/quality.ts';
 
-/** One breached check of one batch, as the batch's alert step hands it over. */
-export interface QualityFinding {
-  batchId: string;
-  /** Kafka timestamps (ms) of the batch's first and last record. */
-  firstKafkaTs: number;
-  lastKafkaTs: number;
-  breach: DqMetricRow;
-}
-
-export interface QualityEpisode {
-  /** `<check>:<field>` */
-  key: string;
-  /** Kafka time of its first and latest breach. */
-  startTs: number;
-  lastBreachTs: number;
-  /** Kafka time of the breach that sent its latest mail. */
-  lastMailTs: number;
-  mails: number;
-  batches: number;
-}
-
-export interface QualityEpisodes {
-  episodes: QualityEpisode[];
-  /** Findings already decided (`<batchId>:<check>:<field>`), newest last: a finding handed over twice (a retried alert step) counts once. */
-  seen: string[];
-}
+export type { QualityEpisode, QualityEpisodes, QualityFinding };
 
 /** One mail the decider asks for: its id is fixed here, so every retry of the send is the same mail. */
 export interface QualityMail {

@@ -114,20 +114,8 @@ export interface FraudAlertRow {
   asOfOffset: number | null;
 }
 
-export interface DqMetricRow {
-  batchId: string;
-  check: string;
-  field: string;
-  count: number;
-  total: number;
-  breached: boolean;
-  /** count / total (0 when total is 0). */
-  rate: number;
-  /** The configured rate above which the check is breached. */
-  maxRate: number;
-  /** JSON object with what explains the count (e.g. quarantine reasons and their counts); "{}" when nothing. */
-  detail: string;
-}
+// The data-quality row is part of the batch contract too (the quality-alerts workflow's signal carries it).
+export type { DqMetricRow } from '../contract/quality.ts';
 
 /** Per-partition running totals per category after a batch (latest state = highest asOfOffset per partition). */
 export interface CategoryTotalsRow {

@@ -19,15 +19,6 @@ export function createKafka(config: Pick<Config, 'KAFKA_BROKERS'> & KafkaSecurit
 
 export const kafkaBrokers = (config: Pick<Config, 'KAFKA_BROKERS'>): string[] => config.KAFKA_BROKERS.split(',').map((b) => b.trim());
 
-/** Header names on order messages (docs/contract.md §1.1). */
-export const HEADER_SCHEMA_VERSION = 'schema-version';
-
-/**
- * On a record re-published from the quarantine by `orders dlq redrive`: the DLQ id
- * (`<partition>-<offset>`) of the original record, so its history can be followed back.
- */
-export const HEADER_REDRIVE_OF = 'redrive-of';
-
 /**
  * Creates the topics that do not exist yet (replication factor: the broker's default). Returns the
  * names it created. Used at start-up by the bridge (orders) and the worker (DLQ).

@@ -3,12 +3,12 @@
 // partition to `from` and pauses every other partition it is given.
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { BufferedRecord } from '../bridge/partition-buffer.ts';
+import type { KafkaRecord } from './record.ts';
 import { recordOf } from './record.ts';
 
-export async function fetchRange(kafka: Kafka, topic: string, partition: number, from: number, to: number, timeoutMs = 60_000): Promise<BufferedRecord[]> {
+export async function fetchRange(kafka: Kafka, topic: string, partition: number, from: number, to: number, timeoutMs = 60_000): Promise<KafkaRecord[]> {
   const consumer = kafka.consumer({ groupId: `backfill-${randomUUID()}`, allowAutoTopicCreation: false });
-  const records: BufferedRecord[] = [];
+  const records: KafkaRecord[] = [];
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });

@@ -3,9 +3,18 @@
 // UTF-8 stays bytes (the raw codec keeps it as base64): decoding it leniently would replace the bad
 // bytes with U+FFFD, and the contract check would then judge a different message than the one sent.
 import type { KafkaMessage } from 'kafkajs';
-import type { BufferedRecord } from '../bridge/partition-buffer.ts';
 
-export function recordOf(message: KafkaMessage): BufferedRecord {
+/** One Kafka message as the bridge buffers it and the raw zone keeps it. */
+export interface KafkaRecord {
+  offset: number;
+  key: string | null;
+  timestamp: number;
+  headers: Record<string, string>;
+  /** UTF-8 text, or the bytes when they are not valid UTF-8 */
+  value: string | Uint8Array | null;
+}
+
+export function recordOf(message: KafkaMessage): KafkaRecord {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);

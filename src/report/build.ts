@@ -1,6 +1,7 @@
 // `orders report` figures, taken from the dashboard's gold reader (one reader of gold, two views):
 // pure, given a reader that has read the lake.
-import type { AlertView, CategoryView, CustomerView, GoldReader } from '../dashboard/gold-reader.ts';
+import type { GoldReader } from '../dashboard/gold-reader.ts';
+import type { AlertView, CategoryView, CustomerView } from '../dashboard/gold-views.ts';
 
 export const REPORT_TOP_CATEGORIES = 5;
 export const REPORT_TOP_CUSTOMERS = 10;

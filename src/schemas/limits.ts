@@ -1,4 +1,4 @@
-// Bounds of the order contract (CONTRACT §1 as validated). Each is far beyond anything a real shop
+// Bounds of the order contract (docs/contract.md §1, as validated). Each is far beyond anything a real shop
 // sends, and each keeps a value inside what the pipeline can store and add up: a quantity fits
 // the INT32 Parquet column even summed over every line of an order, an amount stays exact to the
 // cent in US dollars after any crypto rate, and no running total can reach Infinity. A breach is a

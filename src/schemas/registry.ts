@@ -4,7 +4,7 @@
 // and the rule, ready for the quarantine.
 import type { z } from 'zod';
 import type { Order } from '../domain/order.ts';
-import { HEADER_SCHEMA_VERSION } from '../kafka/client.ts';
+import { HEADER_SCHEMA_VERSION } from '../contract/kafka-headers.ts';
 import { canonicalOrder, upcastV1toV2, upcastV2toV3 } from './upcast.ts';
 import { OrderV1Schema } from './v1.ts';
 import { OrderV2Schema } from './v2.ts';

@@ -3,7 +3,8 @@
 // replayed faster than that spans more event time than wall time. A run that must stay in the past
 // of its Kafka timestamps (the chaos run: no order dated after it arrives) starts that far back.
 import type { ShopReferenceData } from '../reference/index.ts';
-import { OrderSimulator, type GeneratorOptions } from './generator.ts';
+import type { GeneratorOptions } from './generator-settings.ts';
+import { OrderSimulator } from './generator.ts';
 
 /** Event time from the first order to the last of a run with these options, ms. */
 export function eventSpanMs(reference: ShopReferenceData, options: GeneratorOptions & { count: number; startMs: number }): number {

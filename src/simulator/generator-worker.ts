@@ -1,7 +1,8 @@
 // The simulator's generator in a worker thread (see source.ts): answers one request at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadReferenceData } from '../reference/index.ts';
-import { OrderSimulator, type GeneratorOptions } from './generator.ts';
+import type { GeneratorOptions } from './generator-settings.ts';
+import { OrderSimulator } from './generator.ts';
 import { serve, type SourceReply, type SourceRequest } from './source.ts';
 
 const { options, dimensionCustomers, withTruth } = workerData as { options: GeneratorOptions; dimensionCustomers: number; withTruth: boolean };

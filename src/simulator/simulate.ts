@@ -3,7 +3,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { ShopReferenceData } from '../reference/index.ts';
-import type { GeneratorOptions, GeneratorStats } from './generator.ts';
+import type { GeneratorOptions, GeneratorStats } from './generator-settings.ts';
 import type { MessageSink } from './kafka-sink.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { inThreadSource, workerSource, type SourceBatch, type WireMessage } from './source.ts';

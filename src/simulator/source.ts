@@ -3,7 +3,8 @@
 // Both give the same messages in the same order: the generator is deterministic either way.
 import { Worker } from 'node:worker_threads';
 import type { ShopReferenceData } from '../reference/index.ts';
-import { OrderSimulator, type GeneratorOptions, type GeneratorStats } from './generator.ts';
+import type { GeneratorOptions, GeneratorStats } from './generator-settings.ts';
+import { OrderSimulator } from './generator.ts';
 import type { SimMessage } from './types.ts';
 
 export interface WireMessage {

@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { describeKafkaSecurity } from '../kafka/security.ts';
 import { LOCAL_STACK_S3_KEYS, redactUrl, s3Credentials } from '../secrets.ts';
 import { describeTemporalSecurity } from '../temporal/connection-options.ts';
-import { SEARCH_ATTRIBUTE_TYPES } from '../temporal/search-attributes.ts';
+import { SEARCH_ATTRIBUTE_TYPES } from '../contract/search-attributes.ts';
 import { probeHttp, probeKafka, probeMaildev, probeS3, probeSmtpBanner, probeTemporalGrpc } from './health.ts';
 import { checkJava, installKafka, installRclone, installTemporalCli, maildevInstall } from './install.ts';
 import { hostPort, type StackPaths } from './paths.ts';
@@ -57,7 +57,7 @@ export function searchAttributeWarning(): string | undefined {
   const { left } = fitSearchAttributes();
   if (left.length === 0) return undefined;
   return `WARNING: the Temporal dev server (SQLite visibility) allows only ${Object.entries(SQLITE_SEARCH_ATTRIBUTE_LIMITS).map(([t, n]) => `${n} ${t}`).join(', ')} custom search attributes; ` +
-    `not registered: ${left.map(([n, t]) => `${n}=${t}`).join(', ')}. Workflows that set them will fail; declare them with another type (e.g. Double) in src/temporal/search-attributes.ts.`;
+    `not registered: ${left.map(([n, t]) => `${n}=${t}`).join(', ')}. Workflows that set them will fail; declare them with another type (e.g. Double) in src/contract/search-attributes.ts.`;
 }
 
 const temporal: ServiceSpec = {

@@ -11,7 +11,7 @@
 // - completed: ExecutionStatus Completed.
 // Visibility lists every run of a workflow id, and a replay (reset) leaves the failed run behind:
 // callers judge a batch by its current run (`currentRuns` in batch-runs.ts).
-import { SA } from './search-attributes.ts';
+import { SA } from '../contract/search-attributes.ts';
 
 export const BATCH_WORKFLOW_TYPE = 'processOrderBatch';
 
@@ -65,10 +65,16 @@ export function batchQuery(query: BatchQuery = {}): string {
   return clauses.join(' AND ');
 }
 
-/**
- * The batch that ends right before `startOffset` in its partition: the one a waiting batch needs.
- * (src/activities/checkpoint.ts still writes this query itself; it is to use this one.)
- */
+/** The batch that ends right before `startOffset` in its partition: the one a waiting batch needs. */
 export function predecessorQuery(topic: string, partition: number, startOffset: number): string {
   return batchQuery({ topic, partition, endOffset: startOffset - 1 });
+}
+
+/**
+ * The partition's runs that did not complete (running or closed otherwise, and any other status
+ * but Completed): state retention keeps what replaying them needs. The id prefix keeps other
+ * topics' batches out; `Partition` is an SQL keyword, hence the back quotes.
+ */
+export function notCompletedInPartitionQuery(topic: string, partition: number): string {
+  return `WorkflowType = "${BATCH_WORKFLOW_TYPE}" AND WorkflowId STARTS_WITH "${topic}-${partition}-" AND \`${SA.Partition.name}\` = ${partition} AND ExecutionStatus != "Completed"`;
 }

@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Config } from '../config.ts';
-import type { BatchResult } from '../workflows/types.ts';
+import type { BatchResult } from '../contract/batch.ts';
 import { batchQuery, UNFINISHED_STATUS_NAMES, type BatchState } from './batch-queries.ts';
-import { SA } from './search-attributes.ts';
-import { workflowRunUrl } from './web-ui.ts';
+import { SA } from '../contract/search-attributes.ts';
+import { workflowRunUrl } from '../contract/web-ui.ts';
 
 export type { BatchState } from './batch-queries.ts';
 

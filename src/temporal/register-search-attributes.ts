@@ -3,7 +3,7 @@
 // them once (the same as `temporal operator search-attribute create`).
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_TYPES } from './search-attributes.ts';
+import { SEARCH_ATTRIBUTE_TYPES } from '../contract/search-attributes.ts';
 import type { TemporalConnectionOptions } from './connection-options.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;

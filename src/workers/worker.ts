@@ -9,7 +9,7 @@ import { createActivities, openPartitionStates } from '../activities/index.ts';
 import { connectActivityDeps } from '../activities/deps.ts';
 import type { Logger } from '../logger.ts';
 import { whenReachable } from '../startup.ts';
-import { alertDigestWorkflowId, type AlertDigestInput } from '../workflows/types.ts';
+import { alertDigestWorkflowId, type AlertDigestInput } from '../contract/batch.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 import { temporalConnectionOptions } from '../temporal/connection-options.ts';
 

@@ -3,7 +3,7 @@
 // the workers (`alert-digest-<topic>`); it continues as new now and then so its history stays short.
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { AlertDigestInput } from './types.ts';
+import type { AlertDigestInput } from '../contract/batch.ts';
 
 const ROUNDS_PER_RUN = 100;
 

@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
 import { commitToDelta, DELTA_COMMIT_PATCH } from './delta-committer.ts';
-import { backfillManifestPrefix, type BackfillManifest } from './delta-commit-types.ts';
+import { backfillManifestPrefix, type BackfillManifest } from '../contract/delta-commit.ts';
 import {
   BACKFILL_BATCH_DONE_SIGNAL,
   BACKFILL_PROGRESS_QUERY,
@@ -25,7 +25,7 @@ import {
   type BackfillInput,
   type BackfillProgress,
   type BackfillUnit,
-} from './types.ts';
+} from '../contract/batch.ts';
 
 export const backfillProgress = defineQuery<BackfillProgress>(BACKFILL_PROGRESS_QUERY);
 export const backfillBatchDone = defineSignal<[{ orders: number }]>(BACKFILL_BATCH_DONE_SIGNAL);

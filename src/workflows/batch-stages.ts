@@ -4,8 +4,8 @@
 import { TimeoutType } from '@temporalio/common';
 import { ActivityFailure, log, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { DETERMINISTIC_FAILURE_TYPES } from '../temporal/failure-types.ts';
-import type { BatchRef, CheckpointResult, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from './types.ts';
+import { DETERMINISTIC_FAILURE_TYPES } from '../contract/failure-types.ts';
+import type { BatchRef, CheckpointResult, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from '../contract/batch.ts';
 
 /**
  * Attempts per activity: 200 ms doubling to 10 s, so 60 attempts span about 9 minutes — room for

@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.ts';
-import { DETERMINISTIC_FAILURE_TYPES } from '../temporal/failure-types.ts';
+import { DETERMINISTIC_FAILURE_TYPES } from '../contract/failure-types.ts';
 import {
   DELTA_COMMIT_REQUEST_SIGNAL,
   DELTA_COMMITTED_SIGNAL,
@@ -29,7 +29,7 @@ import {
   type DeltaCommittedInfo,
   type DeltaCommitterInput,
   type DeltaTableCommit,
-} from './delta-commit-types.ts';
+} from '../contract/delta-commit.ts';
 
 export const deltaCommitRequest = defineSignal<[DeltaCommitRequest]>(DELTA_COMMIT_REQUEST_SIGNAL);
 export const deltaCommitted = defineSignal<[DeltaCommittedInfo & { error?: string }]>(DELTA_COMMITTED_SIGNAL);

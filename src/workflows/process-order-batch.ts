@@ -14,7 +14,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { SA } from '../temporal/search-attributes.ts';
+import { SA } from '../contract/search-attributes.ts';
 import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
 import { snapshotPartitionState } from './snapshot-partition-state.ts';
 import { commitToDelta, DELTA_COMMIT_PATCH } from './delta-committer.ts';
@@ -26,7 +26,7 @@ import {
   type BatchRef,
   type BatchResult,
   type CheckpointReadyInfo,
-} from './types.ts';
+} from '../contract/batch.ts';
 
 export const checkpointReady = defineSignal<[CheckpointReadyInfo?]>(CHECKPOINT_READY_SIGNAL);
 

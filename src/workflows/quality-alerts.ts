@@ -8,7 +8,7 @@
 import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { decideQualityMails, emptyQualityEpisodes, type QualityFinding } from '../domain/quality-episodes.ts';
-import { QUALITY_FINDINGS_SIGNAL, type QualityAlertsInput, type QualityFindingsSignal } from './types.ts';
+import { QUALITY_FINDINGS_SIGNAL, type QualityAlertsInput, type QualityFindingsSignal } from '../contract/batch.ts';
 
 /** Findings handled by one run before it continues as new (each is one signal event, plus a few events per mail). */
 const FINDINGS_PER_RUN = 500;

@@ -3,7 +3,7 @@
 // It writes the state before `offset` as one SQLite file, then deletes the snapshots and deltas
 // that retention and unfinished batches no longer need.
 import { snapshots } from './batch-stages.ts';
-import type { StateSnapshotInput, StateSnapshotResult } from './types.ts';
+import type { StateSnapshotInput, StateSnapshotResult } from '../contract/batch.ts';
 
 export async function snapshotPartitionState(input: StateSnapshotInput): Promise<StateSnapshotResult> {
   return snapshots.writeStateSnapshot(input);

@@ -139,7 +139,7 @@ export function goldChecks(facts: Pick<PipelineFacts, 'customers' | 'categories'
 export const MAIL_WINDOW_MS = 10_000;
 
 /**
- * A repeated Message-ID is the documented window (README, "Alerts are sent once") when a worker or
+ * A repeated Message-ID is the documented window (docs/guarantees.md, "Alerts are sent once") when a worker or
  * SMTP-server kill fell between the first copy and the repeat, within MAIL_WINDOW_MS of the first:
  * the mail was accepted (or stored) and the kill came before the marker (or the answer). Any other
  * repeat is a defect.

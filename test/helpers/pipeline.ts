@@ -2,13 +2,13 @@
 // and alert recipient on the shared local stack, with workers and bridges as real child processes.
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { currentRuns } from '../../src/temporal/batch-runs.ts';
-import { deltaCommitterWorkflowId } from '../../src/workflows/delta-commit-types.ts';
+import { deltaCommitterWorkflowId } from '../../src/contract/delta-commit.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createKafka, ensureTopics } from '../../src/kafka/client.ts';
 import { connectKafkaSink } from '../../src/simulator/kafka-sink.ts';
 import { simulate, type SimulateOptions, type SimulationSummary } from '../../src/simulator/simulate.ts';
 import { loadReferenceData } from '../../src/reference/index.ts';
-import { alertDigestWorkflowId, qualityAlertsWorkflowId } from '../../src/workflows/types.ts';
+import { alertDigestWorkflowId, qualityAlertsWorkflowId } from '../../src/contract/batch.ts';
 import { freePort, OrdersProcess } from './processes.ts';
 import { requireService } from './services.ts';
 import { uniqueName, waitFor } from './wait.ts';

@@ -9,10 +9,12 @@ import { evaluateFraud, type FraudEvaluation } from '../../src/domain/fraud/eval
 import { DEFAULT_FRAUD_RULES, type FraudRule } from '../../src/domain/fraud/rules.ts';
 import type { BronzeRow, SilverItemRow, SilverOrderRow } from '../../src/domain/rows.ts';
 import { parseState, serializeState } from '../../src/domain/state-codec.ts';
-import { advanceState, emptyPartitionState } from '../../src/domain/state.ts';
+import { advanceState } from '../../src/domain/partition-walk.ts';
+import { emptyPartitionState } from '../../src/domain/state.ts';
 import type { ShopReferenceData } from '../../src/reference/index.ts';
 import { decodeOrder } from '../../src/schemas/index.ts';
-import { OrderSimulator, type GeneratorOptions } from '../../src/simulator/generator.ts';
+import type { GeneratorOptions } from '../../src/simulator/generator-settings.ts';
+import { OrderSimulator } from '../../src/simulator/generator.ts';
 import type { TruthRecord } from '../../src/simulator/types.ts';
 
 const DEDUP_WINDOW_MS = 24 * 3_600_000;

@@ -9,9 +9,9 @@ import type { Activities } from '../../src/activities/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { temporalTestServerPath } from '../../src/stack/index.ts';
 import { INDEXED_TYPE } from '../../src/temporal/register-search-attributes.ts';
-import { SA, SEARCH_ATTRIBUTE_TYPES } from '../../src/temporal/search-attributes.ts';
+import { SA, SEARCH_ATTRIBUTE_TYPES } from '../../src/contract/search-attributes.ts';
 import { workflowBundle } from '../../src/workers/workflow-bundle.ts';
-import type { BatchInput, BatchRef, CheckpointStatus } from '../../src/workflows/types.ts';
+import type { BatchInput, BatchRef, CheckpointStatus } from '../../src/contract/batch.ts';
 
 
 /** The worker's workflowsPath (not imported from src/workers: that would load every activity's clients). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config.ts';
-import { SA } from '../../src/temporal/search-attributes.ts';
+import { SA } from '../../src/contract/search-attributes.ts';
 import { ordersJson, runOrders } from '../helpers/cli.ts';
 import { requireService } from '../helpers/services.ts';
 import { uniqueName, waitFor } from '../helpers/wait.ts';

@@ -17,7 +17,7 @@ import { customerTotalsKey, dqMetricsKey, fraudAlertsKey, salesByCategoryMinuteK
 import { TABLES, writeParquet } from '../../src/lake/parquet.ts';
 import { openLake, type LakeStore } from '../../src/lake/store.ts';
 import { assertStackHealthy } from '../../src/stack/index.ts';
-import { SA } from '../../src/temporal/search-attributes.ts';
+import { SA } from '../../src/contract/search-attributes.ts';
 import { launchChromium, watchPageProblems } from '../helpers/browser.ts';
 import { uniqueName } from '../helpers/wait.ts';
 

@@ -22,7 +22,7 @@ import { oracleOf, readTruth, type Oracle } from '../helpers/oracle.ts';
 import { TestPipeline } from '../helpers/pipeline.ts';
 import { ordersJson } from '../helpers/cli.ts';
 import type { BatchRun } from '../../src/temporal/batch-runs.ts';
-import type { BackfillProgress } from '../../src/workflows/types.ts';
+import type { BackfillProgress } from '../../src/contract/batch.ts';
 
 const pipelineFreeConfig = loadConfig();
 const ORDERS = 3_000;

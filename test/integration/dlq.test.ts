@@ -8,7 +8,7 @@ import type { ListedMessage, ShownMessage } from '../../src/dlq/views.ts';
 import type { RedriveResult } from '../../src/dlq/redrive.ts';
 import { createKafka } from '../../src/kafka/client.ts';
 import { fetchRange } from '../../src/kafka/fetch-range.ts';
-import type { BufferedRecord } from '../../src/bridge/partition-buffer.ts';
+import type { KafkaRecord } from '../../src/kafka/record.ts';
 import { ordersJson, runOrders } from '../helpers/cli.ts';
 import { queryLake } from '../helpers/duckdb.ts';
 import { TestPipeline, type BatchRun } from '../helpers/pipeline.ts';
@@ -22,7 +22,7 @@ describe('the dead-letter queue: list, show, redrive', () => {
   let listed: ListedMessage[];
 
   const list = (...args: string[]): Promise<ListedMessage[]> => ordersJson<ListedMessage[]>(['dlq', 'list', '--limit', '10000', ...args], pipeline.env);
-  const kafkaRecord = async (id: string): Promise<BufferedRecord> => {
+  const kafkaRecord = async (id: string): Promise<KafkaRecord> => {
     const [partition, offset] = id.split('-').map(Number);
     const [record] = await fetchRange(createKafka(pipeline.config), pipeline.config.KAFKA_TOPIC, partition!, offset!, offset!);
     assert.ok(record, `Kafka has ${id}`);

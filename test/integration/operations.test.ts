@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLake, type LakeStore } from '../../src/lake/store.ts';
 import { BatchRuns, type BatchRun } from '../../src/temporal/batch-runs.ts';
-import type { BackfillProgress } from '../../src/workflows/types.ts';
+import type { BackfillProgress } from '../../src/contract/batch.ts';
 import { ordersJson, runOrders } from '../helpers/cli.ts';
 import { liveDataKeys } from '../../src/lake/delta/index.ts';
 import { withLakeSnapshot } from '../helpers/duckdb.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Partitioners } from 'kafkajs';
 import { createKafka } from '../../src/kafka/client.ts';
-import { qualityAlertsWorkflowId } from '../../src/workflows/types.ts';
+import { qualityAlertsWorkflowId } from '../../src/contract/batch.ts';
 import { queryLake } from '../helpers/duckdb.ts';
 import { TestPipeline, type BatchRun } from '../helpers/pipeline.ts';
 import { caughtMail, type CaughtMail } from '../helpers/services.ts';

@@ -7,7 +7,7 @@ import { NonFiniteNumberError } from '../../src/domain/finite.ts';
 import { CorruptStateError } from '../../src/domain/state.ts';
 import { ServiceUnavailableError } from '../../src/errors.ts';
 import { CorruptLakeObjectError, LakeError, LakeUnavailableError } from '../../src/lake/errors.ts';
-import { DETERMINISTIC_FAILURE_TYPES } from '../../src/temporal/failure-types.ts';
+import { DETERMINISTIC_FAILURE_TYPES } from '../../src/contract/failure-types.ts';
 
 const nonRetryable = (error: unknown): { type: string | undefined | null; nonRetryable: boolean } => {
   const out = classifyFailure(error);

@@ -10,7 +10,8 @@ import {
   shopReports,
 } from '../../src/domain/aggregate.ts';
 import { UNKNOWN } from '../../src/domain/enrich.ts';
-import { advanceState, emptyPartitionState } from '../../src/domain/state.ts';
+import { advanceState } from '../../src/domain/partition-walk.ts';
+import { emptyPartitionState } from '../../src/domain/state.ts';
 import { HOUR_MS, itemOf, linesOf, MINUTE_MS, PLACES, shippedTo, silverOrder, T0 } from './domain-fixtures.ts';
 
 const config = { dedupWindowMs: 24 * HOUR_MS };

@@ -2,8 +2,8 @@
 // the dashboard and the backfill must mean the same runs by "failed", "running" and "blocked".
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchQuery, predecessorQuery, stateClause, UNFINISHED_STATUS_NAMES, UNFINISHED_STATUSES } from '../../src/temporal/batch-queries.ts';
-import { workflowRunUrl } from '../../src/temporal/web-ui.ts';
+import { batchQuery, notCompletedInPartitionQuery, predecessorQuery, stateClause, UNFINISHED_STATUS_NAMES, UNFINISHED_STATUSES } from '../../src/temporal/batch-queries.ts';
+import { workflowRunUrl } from '../../src/contract/web-ui.ts';
 
 void describe('batch visibility queries', () => {
   void it('count every way a run can end without completing as failed, canceled included', () => {
@@ -29,6 +29,13 @@ void describe('batch visibility queries', () => {
 
   void it('find the predecessor of a batch as the one of its partition ending just before it', () => {
     assert.equal(predecessorQuery('orders', 3, 1200), 'WorkflowType = "processOrderBatch" AND WorkflowId STARTS_WITH "orders-" AND `Partition` = 3 AND EndOffset = 1199');
+  });
+
+  void it("find a partition's runs that did not complete, keeping a partition whose number only starts alike out by the id prefix", () => {
+    assert.equal(
+      notCompletedInPartitionQuery('orders', 1),
+      'WorkflowType = "processOrderBatch" AND WorkflowId STARTS_WITH "orders-1-" AND `Partition` = 1 AND ExecutionStatus != "Completed"',
+    );
   });
 });
 

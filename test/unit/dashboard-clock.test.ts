@@ -2,7 +2,9 @@
 // the chart and the rate (and are counted), the rate goes by arrival, and the range adapts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { autoRange, GoldReader, type GoldLake } from '../../src/dashboard/gold-reader.ts';
+import { GoldReader } from '../../src/dashboard/gold-reader.ts';
+import type { GoldLake } from '../../src/dashboard/table-follower.ts';
+import { autoRange } from '../../src/dashboard/gold-views.ts';
 
 const MIN = 60_000;
 const NOW = Date.parse('2026-11-30T12:00:30Z');

@@ -9,7 +9,9 @@ import { evaluateFraud, mailsOfAlertRow, type FraudMail } from '../../src/domain
 import { DEFAULT_FRAUD_RULES } from '../../src/domain/fraud/rules.ts';
 import type { FraudAlertRow, SilverOrderRow } from '../../src/domain/rows.ts';
 import { decodeCustomer, decodeDelta, encodeCustomer, encodeDelta, parseState, serializeState } from '../../src/domain/state-codec.ts';
-import { advanceState, emptyPartitionState, stateDelta, type PartitionState } from '../../src/domain/state.ts';
+import { advanceState } from '../../src/domain/partition-walk.ts';
+import { stateDelta } from '../../src/domain/state-delta.ts';
+import { emptyPartitionState, type PartitionState } from '../../src/domain/state.ts';
 import { loadReferenceData } from '../../src/reference/index.ts';
 import { evaluateStream, simulateStream, type EvaluatedBatch } from '../helpers/simulated-stream.ts';
 import { HOUR_MS, linesOf, MINUTE_MS, PLACES, shippedTo, silverOrder, T0 } from './domain-fixtures.ts';

@@ -16,7 +16,8 @@ import {
 import { histogramMad, histogramMedian, mad, median, robustZ } from '../../src/domain/fraud/stats.ts';
 import type { SilverItemRow, SilverOrderRow } from '../../src/domain/rows.ts';
 import { parseState, serializeState } from '../../src/domain/state-codec.ts';
-import { advanceState, emptyPartitionState, type PartitionState } from '../../src/domain/state.ts';
+import { advanceState } from '../../src/domain/partition-walk.ts';
+import { emptyPartitionState, type PartitionState } from '../../src/domain/state.ts';
 import { HOUR_MS, itemOf, linesOf, MINUTE_MS, PLACES, shippedTo, silverOrder, T0 } from './domain-fixtures.ts';
 
 interface Batch {

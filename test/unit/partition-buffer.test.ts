@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchDateOf, PartitionBuffer, type BufferedRecord } from '../../src/bridge/partition-buffer.ts';
+import { batchDateOf, PartitionBuffer } from '../../src/bridge/partition-buffer.ts';
+import type { KafkaRecord } from '../../src/kafka/record.ts';
 
-const records = (from: number, count: number): BufferedRecord[] =>
+const records = (from: number, count: number): KafkaRecord[] =>
   Array.from({ length: count }, (_, i) => ({ offset: from + i, key: 'c', timestamp: 0, headers: {}, value: '{}' }));
 
 describe('PartitionBuffer.due', () => {
@@ -43,7 +44,7 @@ describe('PartitionBuffer.due while the previous batch runs', () => {
 });
 
 describe('PartitionBuffer by bytes (BATCH_MAX_BYTES)', () => {
-  const big = (from: number, count: number, bytes: number): BufferedRecord[] =>
+  const big = (from: number, count: number, bytes: number): KafkaRecord[] =>
     Array.from({ length: count }, (_, i) => ({ offset: from + i, key: null, timestamp: 0, headers: {}, value: 'x'.repeat(bytes) }));
 
   it('is due and cuts once the bytes reach the cap, long before the record count', () => {

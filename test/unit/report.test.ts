@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GoldReader, type GoldLake } from '../../src/dashboard/gold-reader.ts';
+import { GoldReader } from '../../src/dashboard/gold-reader.ts';
+import type { GoldLake } from '../../src/dashboard/table-follower.ts';
 import { buildReport } from '../../src/report/build.ts';
 import { renderReport } from '../../src/report/render.ts';
 

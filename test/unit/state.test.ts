@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyDuplicates, findDuplicates } from '../../src/domain/dedupe.ts';
-import {
-  advanceState,
-  CorruptStateError,
-  emptyPartitionState,
-  nextWatermark,
-  WATERMARK_SLACK_MS,
-  type PartitionState,
-} from '../../src/domain/state.ts';
+import { advanceState, nextWatermark } from '../../src/domain/partition-walk.ts';
+import { CorruptStateError, emptyPartitionState, WATERMARK_SLACK_MS, type PartitionState } from '../../src/domain/state.ts';
 import { parseState, serializeState } from '../../src/domain/state-codec.ts';
 import { HOUR_MS, itemOf, linesOf, MINUTE_MS, shippedTo, silverOrder, PLACES, T0 } from './domain-fixtures.ts';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { alertDigestWorkflowId, type AlertDigestInput } from '../../src/workflows/types.ts';
+import { alertDigestWorkflowId, type AlertDigestInput } from '../../src/contract/batch.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
 

@@ -7,9 +7,9 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SA } from '../../src/temporal/search-attributes.ts';
-import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchResult } from '../../src/workflows/types.ts';
-import { deltaCommitterWorkflowId } from '../../src/workflows/delta-commit-types.ts';
+import { SA } from '../../src/contract/search-attributes.ts';
+import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchResult } from '../../src/contract/batch.ts';
+import { deltaCommitterWorkflowId } from '../../src/contract/delta-commit.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
 

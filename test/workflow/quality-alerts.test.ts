@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { QualityFinding, QualityMail } from '../../src/domain/quality-episodes.ts';
-import { QUALITY_FINDINGS_SIGNAL, qualityAlertsWorkflowId, type QualityAlertsInput, type QualityFindingsSignal } from '../../src/workflows/types.ts';
+import { QUALITY_FINDINGS_SIGNAL, qualityAlertsWorkflowId, type QualityAlertsInput, type QualityFindingsSignal } from '../../src/contract/batch.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
 

@@ -1,5 +1,5 @@
 // From rule hits to alerts a fraud team can act on (docs/rules.md, "Alerts"). Pure and walked
-// order by order inside stepPartition (../state.ts), so what it decides depends on the stream and
+// order by order inside stepPartition (../partition-walk.ts), so what it decides depends on the stream and
 // never on where the bridge cut it into batches:
 //  - an alert is one customer's hits within ALERT_WINDOW of event time after its first hit; its
 //    identity is (customer, event time of that first hit), so later hits update it;
@@ -9,7 +9,7 @@
 //    alert already mailed is mailed again only when its severity rises (escalation).
 // What was mailed, per rule, lives in the customer's state and travels with deltas and snapshots.
 import { stableStringify } from '../stable-json.ts';
-import type { Evidence } from './detectors.ts';
+import type { Evidence } from './evidence.ts';
 import { SEVERITIES, SEVERITY_WEIGHT, type RuleId, type Severity } from './rules.ts';
 
 export interface AlertPolicy {

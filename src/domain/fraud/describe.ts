@@ -1,6 +1,6 @@
 // Human sentences for an alert's evidence (the JSON written by evaluateFraud), for e-mails and
 // the CLI. Tolerant: evidence it does not understand is shown as JSON, never dropped.
-import type { Evidence } from './detectors.ts';
+import type { Evidence } from './evidence.ts';
 
 /** 12345.6 → "12,345.60": fixed, locale-independent. */
 export function formatUsd(usd: number): string {

@@ -1,14 +1,14 @@
 // One pure function per fraud rule. Each takes the rule's thresholds, the order (a silver row) and
 // the slice of partition state it needs, and returns the figures that triggered it, or undefined.
-// The batch step in ../state.ts calls them in event-time order and keeps the state they read.
+// The partition walk (../partition-walk.ts) calls them in event-time order and keeps the state
+// they read; they import only the state's types, never the walk.
 import { haversineKm } from '../geo.ts';
 import type { SilverItemRow, SilverOrderRow } from '../rows.ts';
 import type { RecentOrder, TrustedPlace } from '../state.ts';
 import { histogramCount, histogramMad, histogramMedian, robustZ, type Histogram } from './stats.ts';
+import type { Evidence } from './evidence.ts';
 import type { RuleOf } from './rules.ts';
 
-/** The figures behind one hit: plain JSON values, so the evidence column stays readable. */
-export type Evidence = Record<string, string | number | boolean | null | string[]>;
 
 const MINUTE_MS = 60_000;
 const round = (x: number, digits = 2): number => {

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { FraudAlertRow, SilverItemRow, SilverOrderRow } from '../rows.ts';
 import { stableStringify } from '../stable-json.ts';
-import { byRuleOrder, stepPartition, type PartitionState } from '../state.ts';
+import { byRuleOrder, stepPartition } from '../partition-walk.ts';
+import type { PartitionState } from '../state.ts';
 import { combineSeverities, DEFAULT_ALERT_POLICY, severityOfScore, type AlertMailSnapshot, type AlertPolicy } from './alerting.ts';
 import type { FraudRule, RuleId } from './rules.ts';
 

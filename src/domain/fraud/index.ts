@@ -4,3 +4,4 @@ export * from './detectors.ts';
 export * from './evaluate.ts';
 export * from './stats.ts';
 export * from './describe.ts';
+export * from './evidence.ts';

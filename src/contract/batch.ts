@@ -1,6 +1,8 @@
-// Inputs and outputs shared by workflows, activities, the bridge and the CLI.
-// Plain data only: workflows carry keys, offsets and counts, never orders (claim check).
-import type { QualityEpisodes, QualityFinding } from '../domain/quality-episodes.ts';
+// The batch contract: inputs and outputs of the workflows and of every activity, shared by
+// workflows, activities, the bridge and the CLI (docs/contract.md). The ground floor of the import
+// graph: this folder imports nothing else from src/ (the layering is checked by `npm run lint`,
+// docs/design.md). Plain data only: workflows carry keys, offsets and counts, never orders (claim check).
+import type { QualityEpisodes, QualityFinding } from './quality.ts';
 
 /** A slice of one partition: offsets start..end inclusive. Its id is `<topic>-<partition>-<start>`. */
 export interface BatchInput {
@@ -83,6 +85,18 @@ export interface EnrichResult {
   itemKeys: string[];
 }
 
+export interface SilverInput extends BatchRef {
+  silverKeys: string[];
+  itemKeys: string[];
+  /** UTC date of the batch (first record's Kafka date): where undated per-batch rows are filed. */
+  batchDate: string;
+}
+
+export interface QualityInput extends SilverInput {
+  bronzeKeys: string[];
+  quarantineKey?: string;
+}
+
 export interface GoldResult {
   keys: string[];
 }
@@ -102,6 +116,14 @@ export interface QualityResult {
 export interface KafkaTsSpan {
   first: number;
   last: number;
+}
+
+export interface AlertInput extends BatchRef {
+  fraudKeys: string[];
+  dqKeys: string[];
+  silverKeys: string[];
+  /** The batch's Kafka time (from its quality check); a batch recorded before it was returned reads it from silver. */
+  kafkaTs?: KafkaTsSpan;
 }
 
 export interface AlertResult {

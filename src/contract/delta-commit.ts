@@ -1,5 +1,5 @@
 // Commit requests to a topic's Delta committer workflow (docs/design.md §12, "Delta commits").
-// Plain data: the lake keys a batch wrote, never its rows. Kept apart from types.ts so the
+// Plain data: the lake keys a batch wrote, never its rows. Kept apart from batch.ts so the
 // committer's contract can move on its own.
 
 /** What a batch asks the committer to make visible. */
