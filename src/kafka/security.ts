@@ -4,14 +4,20 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
-import type { Config } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import { readPemSetting, type ReadFile } from '../secrets.ts';
 
-export type KafkaSecuritySettings = Pick<
-  Config,
-  'KAFKA_SSL' | 'KAFKA_SSL_CA_FILE' | 'KAFKA_SSL_CERT_FILE' | 'KAFKA_SSL_KEY_FILE' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD'
->;
+// Written out rather than picked from Config: config.ts validates these settings at load time by
+// calling this module, so importing its type back would make a cycle.
+export interface KafkaSecuritySettings {
+  KAFKA_SSL: boolean;
+  KAFKA_SSL_CA_FILE: string;
+  KAFKA_SSL_CERT_FILE: string;
+  KAFKA_SSL_KEY_FILE: string;
+  KAFKA_SASL_MECHANISM: '' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  KAFKA_SASL_USERNAME: string;
+  KAFKA_SASL_PASSWORD: string;
+}
 
 /** The `ssl` and `sasl` options of a kafkajs client; both absent for a plaintext broker (the local stack). */
 export interface KafkaSecurityOptions {

@@ -3,14 +3,20 @@
 // and an API key (Temporal Cloud). Pure apart from reading the PEM files the settings name.
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
-import type { Config } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import { readPemSetting, type ReadFile } from '../secrets.ts';
 
-export type TemporalConnectionSettings = Pick<
-  Config,
-  'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CA_FILE' | 'TEMPORAL_TLS_CERT_FILE' | 'TEMPORAL_TLS_KEY_FILE' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_API_KEY'
->;
+// Written out rather than picked from Config: config.ts validates these settings at load time by
+// calling this module, so importing its type back would make a cycle.
+export interface TemporalConnectionSettings {
+  TEMPORAL_ADDRESS: string;
+  TEMPORAL_TLS: boolean;
+  TEMPORAL_TLS_CA_FILE: string;
+  TEMPORAL_TLS_CERT_FILE: string;
+  TEMPORAL_TLS_KEY_FILE: string;
+  TEMPORAL_TLS_SERVER_NAME: string;
+  TEMPORAL_API_KEY: string;
+}
 
 /** Options both `Connection.connect` (client) and `NativeConnection.connect` (worker) take. */
 export interface TemporalConnectionOptions {
