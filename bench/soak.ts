@@ -37,14 +37,29 @@ if (!(minutes > 0) || !(customers > 0)) {
 // More than the pipeline drains in the run, so it never runs dry (the guess is orders/s).
 const orders = Number(values.orders ?? Math.ceil(minutes * 60 * Number(values['rate-guess']) * 1.3));
 const extraEnv = Object.fromEntries((values.set ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-/** The worker's V8 heap and off-heap memory from its /metrics, to tell which part an RSS growth is. */
+/** Counters from the worker's /metrics at the last sample, to report GC time as a share of CPU time between samples. */
+let lastCounters = { gcSeconds: 0, cpuSeconds: 0 };
+/**
+ * The worker's V8 heap and off-heap memory from its /metrics, to tell which part an RSS growth is,
+ * and the share of its CPU time spent in garbage collection since the last sample: what a heap cap
+ * costs, as a figure that does not depend on how loaded the machine is.
+ */
 async function nodeMemory(port: number): Promise<string> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
-  const mib = (name: string): string => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return line === undefined ? '-' : String(Math.round(Number(line.split(' ')[1]) / 2 ** 20));
+  const lines = text.split('\n');
+  const value = (name: string): number | undefined => {
+    const line = lines.find((l) => l.startsWith(`${name} `));
+    return line === undefined ? undefined : Number(line.split(' ')[1]);
   };
-  return `heap used ${mib('nodejs_heap_size_used_bytes')} of ${mib('nodejs_heap_size_total_bytes')} MiB, external ${mib('nodejs_external_memory_bytes')} MiB`;
+  const mib = (name: string): string => {
+    const bytes = value(name);
+    return bytes === undefined ? '-' : String(Math.round(bytes / 2 ** 20));
+  };
+  const gcSeconds = lines.filter((l) => l.startsWith('nodejs_gc_duration_seconds_sum')).reduce((sum, l) => sum + Number(l.split(' ')[1]), 0);
+  const cpuSeconds = value('process_cpu_seconds_total') ?? 0;
+  const gcShare = cpuSeconds > lastCounters.cpuSeconds ? Math.round(((gcSeconds - lastCounters.gcSeconds) / (cpuSeconds - lastCounters.cpuSeconds)) * 1000) / 10 : 0;
+  lastCounters = { gcSeconds, cpuSeconds };
+  return `heap used ${mib('nodejs_heap_size_used_bytes')} of ${mib('nodejs_heap_size_total_bytes')} MiB, external ${mib('nodejs_external_memory_bytes')} MiB, GC ${gcShare} % of CPU`;
 }
 const log = (line: string): void => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
 

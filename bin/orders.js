@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `orders` command. Two choices made here, both for a CLI that answers at once:
+// The `orders` command. Three choices made here:
 //
 // 1. The Node that runs it. The project needs Node 24 (zstd in node:zlib). A production host brings
 //    its own (`npm ci --omit=dev`, a node:24 image); a development install pins it through the `node`
@@ -12,6 +12,8 @@
 //    bridge, dashboard, simulate) and `stack` run from src/ through tsx: they open files next to
 //    their own source (the workflow code for the worker's bundle, the simulator's worker thread,
 //    the dashboard's page), and their start-up is seconds of connecting anyway.
+// 3. The worker's V8 flags. Its heap cap (WORKER_HEAP_MB, src/workers/heap-cap.ts) can only be set
+//    when a process starts, so `orders worker` runs itself once more with it, like (1).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -28,15 +30,28 @@ if (major < REQUIRED_NODE_MAJOR) {
     console.error(`orders: needs Node ${REQUIRED_NODE_MAJOR} (this is ${process.version}): run it on Node ${REQUIRED_NODE_MAJOR}, or run \`npm ci\` in ${ROOT} with the development dependencies to install the pinned one`);
     process.exit(1);
   }
-  await runOnPinnedNode();
+  await runOnNode(PINNED_NODE, []);
 } else {
-  await import(pathToFileURL(await entryPoint()).href);
+  const entry = await entryPoint();
+  // 3. The worker's heap cap (WORKER_HEAP_MB) is a V8 flag, fixed at start: run again with it.
+  const heapArgs = verb() === 'worker' ? await workerHeapArgs() : [];
+  if (heapArgs.length > 0) await runOnNode(process.execPath, heapArgs);
+  else await import(pathToFileURL(entry).href);
+}
+
+function verb() {
+  return process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+}
+
+/** The flags src/workers/heap-cap.ts asks for (none when they are already given). Runs after entryPoint() registered tsx. */
+async function workerHeapArgs() {
+  const { workerHeapArgs: argsFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
+  return argsFor(process.env, process.execArgv);
 }
 
 async function entryPoint() {
-  const verb = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
   const compiled = path.join(ROOT, 'dist', 'cli', 'main.js');
-  if ((verb === undefined || QUICK_VERBS.has(verb)) && isFresh(compiled)) return compiled;
+  if ((verb() === undefined || QUICK_VERBS.has(verb())) && isFresh(compiled)) return compiled;
   // Imported only here: the compiled path never loads the TypeScript loader.
   const { register } = await import('tsx/esm/api');
   register();
@@ -56,13 +71,13 @@ function isFresh(compiled) {
 }
 
 /**
- * Runs this same script on the pinned Node and exits as it does. The child shares the terminal's
- * process group, so Ctrl-C reaches it directly: here SIGINT is only waited out, never passed on
- * (that would be a second signal, which the child takes as "exit at once"). SIGTERM, sent to this
- * pid only, is passed on.
+ * Runs this same script on `node` with `flags` added and exits as it does. The child shares the
+ * terminal's process group, so Ctrl-C reaches it directly: here SIGINT is only waited out, never
+ * passed on (that would be a second signal, which the child takes as "exit at once"). SIGTERM,
+ * sent to this pid only, is passed on.
  */
-function runOnPinnedNode() {
-  const child = spawn(PINNED_NODE, [...process.execArgv, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+function runOnNode(node, flags) {
+  const child = spawn(node, [...process.execArgv, ...flags, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   return new Promise(() => {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { stackDown, stackUp } from '../stack/index.ts';
+import { workerHeapArgs } from '../workers/heap-cap.ts';
 import { catchStopSignals, serveUntilStopped } from './lifecycle.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -52,9 +53,10 @@ export function register(program: Command): void {
       // Each child in a process group of its own (detached): Ctrl-C in the terminal reaches only
       // this process, which then sends each child one SIGTERM. Otherwise every child got the
       // terminal's SIGINT and our SIGTERM too, two stops racing in one process.
-      const run = (args: string[]): ChildProcess => spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true });
+      const run = (args: string[], nodeArgs: string[] = []): ChildProcess =>
+        spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true });
       const children = new Map<string, ChildProcess>([
-        ['worker', run(['worker'])],
+        ['worker', run(['worker'], workerHeapArgs(env))],
         ['bridge', run(['bridge'])],
         ['dashboard', run(['dashboard'])],
         ['simulator', run(['simulate', '--rate', String(rate), '--duration', '86400', '--start', 'now'])],

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { workerHeapArgs } from '../../src/workers/heap-cap.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'logs');
@@ -27,9 +28,13 @@ export class OrdersProcess {
     mkdirSync(logDir, { recursive: true });
     const log = createWriteStream(path.join(logDir, `${this.name}.log`), { flags: 'a' });
     const script = this.options.script ?? path.join(ROOT, 'src/cli/main.ts');
-    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), '--import', 'tsx', script, ...this.args], {
+    const env = { ...process.env, ...this.env };
+    const nodeArgs = this.options.nodeArgs ?? [];
+    // A worker starts with its heap cap, as `orders worker` starts it.
+    const heapArgs = this.options.script === undefined && this.args[0] === 'worker' ? workerHeapArgs(env, nodeArgs) : [];
+    const child = spawn(process.execPath, [...nodeArgs, ...heapArgs, '--import', 'tsx', script, ...this.args], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(log, { end: false });
