@@ -103,16 +103,20 @@ try {
   sampler.start();
   const startedMs = Date.now();
   const endMs = startedMs + minutes * 60_000;
-  while (Date.now() < endMs) {
-    await sleep(Math.min(30_000, endMs - Date.now()));
-    if (!worker.running || !bridge.running) throw new Error(`a process exited (logs in ${logDir})`);
-    const now = sampler.figures(Date.now() - 30_000, Date.now()).processes;
-    const heap = await nodeMemory(workerMetricsPort);
-    log(`${((Date.now() - startedMs) / 60_000).toFixed(1)} min: worker RSS ${now.worker?.rssMaxMiB ?? '-'} MiB (${heap}), CPU ${now.worker?.cpuPct ?? '-'} %`);
+  try {
+    while (Date.now() < endMs) {
+      await sleep(Math.min(30_000, endMs - Date.now()));
+      if (!worker.running || !bridge.running) throw new Error(`a process exited (logs in ${logDir})`);
+      const now = sampler.figures(Date.now() - 30_000, Date.now()).processes;
+      const heap = await nodeMemory(workerMetricsPort);
+      log(`${((Date.now() - startedMs) / 60_000).toFixed(1)} min: worker RSS ${now.worker?.rssMaxMiB ?? '-'} MiB (${heap}), CPU ${now.worker?.cpuPct ?? '-'} %`);
+    }
+  } finally {
+    // Also when one of them died: the other must not outlive the soak.
+    await bridge.stop();
+    await worker.stop();
+    sampler.stop();
   }
-  await bridge.stop();
-  await worker.stop();
-  sampler.stop();
   await terminateOpen(config, topic);
 
   log('reading the lake…');
