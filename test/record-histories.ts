@@ -84,6 +84,26 @@ const scenarios = (calls: Calls): Scenario[] => [
     },
   },
   {
+    name: 'batch-first-derived-in-one-activity',
+    why: 'the first batch of a partition: no checkpoint look-up, the derivation as one activity (patched)',
+    activities: () => stubActivities(),
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(3, 0, 99), taskQueue));
+      await handle.result();
+      return [handle];
+    },
+  },
+  {
+    name: 'batch-derived-in-one-activity-holder-gone',
+    why: 'the checkpoint look-up names a state holder that never picks up the one derivation activity: any worker takes it (patched)',
+    activities: () => stubActivities({ checkpointStatus: async () => ({ ready: true, stateQueue: 'orders-worker-gone' }) }),
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(3, 100, 199), taskQueue));
+      await handle.result();
+      return [handle];
+    },
+  },
+  {
     name: 'backfill-two-partitions',
     why: 'a backfill fanning out one child per (date, partition), with progress signals to the parent',
     activities: () =>

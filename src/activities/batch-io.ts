@@ -2,9 +2,20 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { readParquet, writeParquet, type TableSpec } from '../lake/parquet.ts';
 import type { LakeStore } from '../lake/store.ts';
-import type { PartitionState, StateKeys } from '../domain/state.ts';
+import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
+import { stateKeysOf, type PartitionState, type StateKeys } from '../domain/state.ts';
+import type { BatchRef } from '../contract/batch.ts';
 import type { PartitionStates } from '../state-store/partition-states.ts';
 import { ImmutableCache } from './lake-cache.ts';
+
+/** A batch's silver rows with the slice of the partition state before it: what gold, fraud and the checkpoint read. */
+export interface SilverRows {
+  state: PartitionState;
+  orders: SilverOrderRow[];
+  items: SilverItemRow[];
+}
+
+type StateRef = Pick<BatchRef, 'partition' | 'startOffset' | 'firstBatch'>;
 
 export class BatchIo {
   /** Up to 256 parts and 250,000 rows: the stages in flight (one batch per partition), not the whole run. */
@@ -26,9 +37,18 @@ export class BatchIo {
 
   /** Writes rows split by date, one part per date, all at once; returns the keys (in the order the dates first appear). */
   async writeDatedParts<T extends object>(table: TableSpec<T>, rows: T[], dateOf: (row: T) => string, keyOf: (date: string) => string): Promise<string[]> {
+    return (await this.writeDated(table, rows, dateOf, keyOf)).keys;
+  }
+
+  /**
+   * writeDatedParts, also returning the rows as `readParts(keys)` would give them back (grouped by
+   * date, part after part): the next stage of the same attempt takes them from memory and sees
+   * them in exactly the order a stage reading the parts sees, so both derive the same bytes.
+   */
+  async writeDated<T extends object>(table: TableSpec<T>, rows: T[], dateOf: (row: T) => string, keyOf: (date: string) => string): Promise<{ keys: string[]; rows: T[] }> {
     const parts = [...groupBy(rows, dateOf)].map(([date, group]) => ({ key: keyOf(date), group }));
     await Promise.all(parts.map(({ key, group }) => this.writePart(key, table, group)));
-    return parts.map((p) => p.key);
+    return { keys: parts.map((p) => p.key), rows: parts.flatMap((p) => p.group) };
   }
 
   /**
@@ -38,6 +58,22 @@ export class BatchIo {
    */
   async stateSlice(partition: number, offset: number, firstBatch: boolean, keys: StateKeys): Promise<PartitionState> {
     return this.states.slice(partition, offset, firstBatch, keys);
+  }
+
+  /**
+   * The state slice for a batch's silver rows. The domain steps never modify the state they are
+   * given (copy on write, src/domain/partition-walk.ts), so one slice serves gold, fraud and the checkpoint.
+   */
+  async silverRows(ref: StateRef, orders: SilverOrderRow[], items: SilverItemRow[]): Promise<SilverRows> {
+    const state = await this.stateSlice(ref.partition, ref.startOffset, ref.firstBatch === true, stateKeysOf(orders, items));
+    return { state, orders, items };
+  }
+
+  /** A batch's silver parts read back from the lake (or this cache), with its state slice. */
+  async readSilver(ref: StateRef & { silverKeys: string[]; itemKeys: string[] }): Promise<SilverRows> {
+    const orders = await this.readParts<SilverOrderRow>(ref.silverKeys);
+    const items = await this.readParts<SilverItemRow>(ref.itemKeys);
+    return this.silverRows(ref, orders, items);
   }
 
   /** Size and rows of a part this worker wrote, while both are cached; undefined otherwise. */

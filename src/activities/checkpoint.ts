@@ -4,20 +4,41 @@
 // in their own workflow, off the batches' path.
 import { advanceState } from '../domain/partition-walk.ts';
 import { stateDelta } from '../domain/state-delta.ts';
-import { stateKeysOf } from '../domain/state.ts';
-import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { stateHolderKey, stateKey } from '../lake/keys.ts';
 import { deltaEndsAt, StateListing } from '../state-store/state-log.ts';
 import { collectableStateObjects } from '../state-store/retention.ts';
 import { notCompletedInPartitionQuery, predecessorQuery } from '../temporal/batch-queries.ts';
 import type { BatchRef, CheckpointResult, CheckpointStatus, StateSnapshotInput, StateSnapshotResult } from '../contract/batch.ts';
-import type { BatchIo } from './batch-io.ts';
+import type { BatchIo, SilverRows } from './batch-io.ts';
 import { alertPolicyOf, type ActivityDeps } from './deps.ts';
 
-export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
-  const { states } = io;
+/**
+ * The checkpoint stage: the partition state after the batch, as a delta written to the lake (the
+ * batch's last write), shared by the writeCheckpoint activity and derive.ts. One per worker: it
+ * remembers which partitions' holder hint it wrote.
+ */
+export function createStateAdvance(deps: ActivityDeps, io: BatchIo) {
   /** Partitions whose holder hint this worker wrote last. */
   const hintWritten = new Map<number, string>();
+  return async function advancePartitionState(ref: BatchRef, { state: before, orders, items }: SilverRows): Promise<CheckpointResult> {
+    const first = ref.firstBatch === true;
+    const after = advanceState(before, orders, items, { dedupWindowMs: deps.config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules, alertPolicy: alertPolicyOf(deps.config) });
+    const delta = stateDelta(before, after, { partition: ref.partition, fromOffset: ref.startOffset, toOffset: ref.endOffset + 1, first }, orders, items);
+    const { deltaBytes, snapshotDue } = await io.states.advance(delta);
+    // Say once that this worker holds the partition (not on every batch: in steady state nobody else writes it).
+    if (deps.stateTaskQueue && hintWritten.get(ref.partition) !== deps.stateTaskQueue) {
+      const hint = JSON.stringify({ stateQueue: deps.stateTaskQueue });
+      await deps.lake.put(stateHolderKey(ref.partition), new TextEncoder().encode(hint), 'application/json');
+      hintWritten.set(ref.partition, deps.stateTaskQueue);
+    }
+    return { deltaBytes, snapshotDue, stateQueue: deps.stateTaskQueue };
+  };
+}
+
+export type StateAdvance = ReturnType<typeof createStateAdvance>;
+
+export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo, advance: StateAdvance) {
+  const { states } = io;
   return {
     /**
      * Whether the partition's state before this batch exists, and which worker holds it hot.
@@ -39,20 +60,7 @@ export function createCheckpointActivities(deps: ActivityDeps, io: BatchIo) {
     },
 
     async writeCheckpoint(ref: BatchRef & { silverKeys: string[]; itemKeys: string[] }): Promise<CheckpointResult> {
-      const orders = await io.readParts<SilverOrderRow>(ref.silverKeys);
-      const items = await io.readParts<SilverItemRow>(ref.itemKeys);
-      const first = ref.firstBatch === true;
-      const before = await io.stateSlice(ref.partition, ref.startOffset, first, stateKeysOf(orders, items));
-      const after = advanceState(before, orders, items, { dedupWindowMs: deps.config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules, alertPolicy: alertPolicyOf(deps.config) });
-      const delta = stateDelta(before, after, { partition: ref.partition, fromOffset: ref.startOffset, toOffset: ref.endOffset + 1, first }, orders, items);
-      const { deltaBytes, snapshotDue } = await states.advance(delta);
-      // Say once that this worker holds the partition (not on every batch: in steady state nobody else writes it).
-      if (deps.stateTaskQueue && hintWritten.get(ref.partition) !== deps.stateTaskQueue) {
-        const hint = JSON.stringify({ stateQueue: deps.stateTaskQueue });
-        await deps.lake.put(stateHolderKey(ref.partition), new TextEncoder().encode(hint), 'application/json');
-        hintWritten.set(ref.partition, deps.stateTaskQueue);
-      }
-      return { deltaBytes, snapshotDue, stateQueue: deps.stateTaskQueue };
+      return advance(ref, await io.readSilver(ref));
     },
 
     /** Writes the partition's state before `offset` as a snapshot, then deletes what no replayable batch needs any more. */

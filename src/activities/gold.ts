@@ -1,33 +1,32 @@
 // Stage 3: silver → gold. Aggregates, fraud rules and quality checks read the same inputs (the
 // batch's silver parts and the partition state before it) and write disjoint keys, so the
-// workflow runs them in parallel.
+// workflow runs them in parallel (or derive.ts runs them in one attempt, from memory).
 import { goldRows } from '../domain/aggregate.ts';
 import { evaluateFraud } from '../domain/fraud/evaluate.ts';
-import { stateKeysOf } from '../domain/state.ts';
 import { checkQuality, type QualityThresholds } from '../domain/quality.ts';
 import { kafkaTsSpanOf } from '../domain/quality-episodes.ts';
 import type { BronzeRow, QuarantineRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { categoryTotalsKey, customerTotalsKey, dqMetricsKey, fraudAlertsKey, goldKey, salesByCategoryMinuteKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
 import type { FraudResult, GoldResult, QualityInput, QualityResult, SilverInput } from '../contract/batch.ts';
-import type { BatchIo } from './batch-io.ts';
+import type { BatchIo, SilverRows } from './batch-io.ts';
 import { alertPolicyOf, type ActivityDeps } from './deps.ts';
 
 const dateOfMs = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThresholds: QualityThresholds) {
+/** The rows the quality checks look at. */
+export interface QualityRows {
+  records: BronzeRow[];
+  quarantined: QuarantineRow[];
+  orders: SilverOrderRow[];
+  items: SilverItemRow[];
+}
+
+/** The three gold stages over rows in memory, shared by their activities (below) and derive.ts. */
+export function createGoldStages(deps: ActivityDeps, io: BatchIo, qualityThresholds: QualityThresholds) {
   const { config } = deps;
-
-  const readSilver = async (input: SilverInput) => {
-    const orders = await io.readParts<SilverOrderRow>(input.silverKeys);
-    const items = await io.readParts<SilverItemRow>(input.itemKeys);
-    const state = await io.stateSlice(input.partition, input.startOffset, input.firstBatch === true, stateKeysOf(orders, items));
-    return { state, orders, items };
-  };
-
   return {
-    async aggregateBatch(input: SilverInput): Promise<GoldResult> {
-      const { state, orders, items } = await readSilver(input);
+    async aggregate(input: SilverInput, { state, orders, items }: SilverRows): Promise<GoldResult> {
       const { partition, startOffset: start, endOffset: end, batchId } = input;
       const gold = goldRows(state, orders, items, {
         partition,
@@ -57,11 +56,33 @@ export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThr
       return { keys };
     },
 
-    async detectFraud(input: SilverInput): Promise<FraudResult> {
-      const { state, orders, items } = await readSilver(input);
+    async fraud(input: SilverInput, { state, orders, items }: SilverRows): Promise<FraudResult> {
       const { alerts } = evaluateFraud(deps.rules, state, orders, items, { batchId: input.batchId, topic: input.topic, policy: alertPolicyOf(config), asOfOffset: input.endOffset + 1 });
       const keys = await io.writeDatedParts(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset));
       return { alertIds: alerts.map((a) => a.alertId), keys };
+    },
+
+    async quality(input: SilverInput, rows: QualityRows): Promise<QualityResult> {
+      const metrics = checkQuality({ batchId: input.batchId, ...rows }, qualityThresholds);
+      const key = dqMetricsKey(input.batchDate, input.partition, input.startOffset, input.endOffset);
+      await io.writePart(key, TABLES.dqMetrics, metrics);
+      const kafkaTs = kafkaTsSpanOf([...rows.records, ...rows.quarantined]);
+      return { breachedChecks: metrics.filter((m) => m.breached).map((m) => `${m.check}:${m.field}`), keys: [key], ...(kafkaTs ? { kafkaTs } : {}) };
+    },
+  };
+}
+
+export type GoldStages = ReturnType<typeof createGoldStages>;
+
+/** The gold stages as activities: each reads its inputs back from the lake (histories from before derive.ts, and tools). */
+export function createGoldActivities(io: BatchIo, stages: GoldStages) {
+  return {
+    async aggregateBatch(input: SilverInput): Promise<GoldResult> {
+      return stages.aggregate(input, await io.readSilver(input));
+    },
+
+    async detectFraud(input: SilverInput): Promise<FraudResult> {
+      return stages.fraud(input, await io.readSilver(input));
     },
 
     async checkBatchQuality(input: QualityInput): Promise<QualityResult> {
@@ -69,11 +90,7 @@ export function createGoldActivities(deps: ActivityDeps, io: BatchIo, qualityThr
       const quarantined = input.quarantineKey ? await io.readPart<QuarantineRow>(input.quarantineKey) : [];
       const orders = await io.readParts<SilverOrderRow>(input.silverKeys);
       const items = await io.readParts<SilverItemRow>(input.itemKeys);
-      const metrics = checkQuality({ batchId: input.batchId, records, quarantined, orders, items }, qualityThresholds);
-      const key = dqMetricsKey(input.batchDate, input.partition, input.startOffset, input.endOffset);
-      await io.writePart(key, TABLES.dqMetrics, metrics);
-      const kafkaTs = kafkaTsSpanOf([...records, ...quarantined]);
-      return { breachedChecks: metrics.filter((m) => m.breached).map((m) => `${m.check}:${m.field}`), keys: [key], ...(kafkaTs ? { kafkaTs } : {}) };
+      return stages.quality(input, { records, quarantined, orders, items });
     },
   };
 }

@@ -5,11 +5,12 @@ import { createAlertActivities } from './alert.ts';
 import { createBackfillActivities } from './backfill.ts';
 import { activitiesAtBoundary } from './boundary.ts';
 import { BatchIo } from './batch-io.ts';
-import { createCheckpointActivities } from './checkpoint.ts';
+import { createCheckpointActivities, createStateAdvance } from './checkpoint.ts';
 import { createDeltaCommitActivities } from './delta-commit.ts';
+import { createDeriveActivities } from './derive.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createEnrichActivities } from './enrich.ts';
-import { createGoldActivities } from './gold.ts';
+import { createGoldActivities, createGoldStages } from './gold.ts';
 import { createIngestActivities } from './ingest.ts';
 import { PartitionStates } from '../state-store/partition-states.ts';
 import { processStateDir } from '../state-store/state-dir.ts';
@@ -29,11 +30,15 @@ export function openPartitionStates(deps: Pick<ActivityDeps, 'config' | 'lake' |
 
 export function createActivities(deps: ActivityDeps, states: PartitionStates = openPartitionStates(deps)) {
   const io = new BatchIo(deps.lake, states);
+  // The stage functions, shared by the one-activity derivation and the per-stage activities of older histories.
+  const gold = createGoldStages(deps, io, loadQualityThresholds());
+  const advance = createStateAdvance(deps, io);
   return activitiesAtBoundary({
-    ...createCheckpointActivities(deps, io),
+    ...createDeriveActivities(deps, io, gold, advance),
+    ...createCheckpointActivities(deps, io, advance),
     ...createIngestActivities(deps, io),
     ...createEnrichActivities(deps, io),
-    ...createGoldActivities(deps, io, loadQualityThresholds()),
+    ...createGoldActivities(io, gold),
     ...createAlertActivities(deps, io),
     ...createBackfillActivities(deps),
     ...createDeltaCommitActivities(deps, io),

@@ -1,9 +1,10 @@
 // Stage 1: raw → bronze (valid events, upcast, repeats flagged) and quarantine + DLQ (invalid ones).
+// The stage returns its rows too, for the stages after it in the one-activity derivation (derive.ts).
 import { ApplicationFailure } from '@temporalio/activity';
 import { findDuplicates } from '../domain/dedupe.ts';
 import { stateKeysOf } from '../domain/state.ts';
 import { ingestRecords } from '../domain/ingest.ts';
-import type { QuarantineRow } from '../domain/rows.ts';
+import type { BronzeRow, QuarantineRow } from '../domain/rows.ts';
 import { bronzeKey, quarantineKey } from '../lake/keys.ts';
 import { TABLES } from '../lake/parquet.ts';
 import { dlqCopy } from '../dlq/dlq-copy.ts';
@@ -14,40 +15,54 @@ import type { BatchRef, IngestResult } from '../contract/batch.ts';
 import type { BatchIo } from './batch-io.ts';
 import type { ActivityDeps } from './deps.ts';
 
+/** What the ingest stage hands the stages after it in the same attempt: its result and the rows it wrote. */
+export interface IngestOutput {
+  result: IngestResult;
+  /** The bronze rows, as `readParts(result.bronzeKeys)` would return them. */
+  bronze: BronzeRow[];
+  quarantined: QuarantineRow[];
+}
+
+/** The ingest stage, shared by the ingestBatch activity and the one-activity derivation (derive.ts). */
+export async function ingestStage(deps: ActivityDeps, io: BatchIo, ref: BatchRef & { rawKey: string; copyToDlq: boolean }): Promise<IngestOutput> {
+  const bytes = await deps.lake.get(ref.rawKey);
+  if (!bytes) throw ApplicationFailure.nonRetryable(`raw object ${ref.rawKey} is missing`, 'CorruptBatch');
+  const records = decodeRawBatch(bytes);
+
+  // The bytes as sent: a value that is not UTF-8 is kept as base64 in the raw zone.
+  const { valid, quarantined } = ingestRecords(records.map((r) => ({ ...r, value: rawValueBytes(r) ?? null })), ref.partition);
+
+  const state = await io.stateSlice(ref.partition, ref.startOffset, ref.firstBatch === true, stateKeysOf(valid));
+  for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;
+
+  const bronze = await io.writeDated(TABLES.bronzeOrders, valid, (r) => r.orderDate, (date) => bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset));
+  let qKey: string | undefined;
+  if (quarantined.length > 0) {
+    qKey = quarantineKey(ref.partition, ref.startOffset, ref.endOffset);
+    await io.writePart(qKey, TABLES.quarantineOrders, quarantined);
+    // A backfill re-derives the quarantine table but does not repeat the DLQ copies.
+    if (ref.copyToDlq) await sendToDlq(deps, ref, records, quarantined);
+  }
+
+  const duplicateCount = valid.filter((r) => r.duplicate).length;
+  metrics.ordersPerStage.inc({ stage: 'bronze' }, valid.length);
+  metrics.ordersPerStage.inc({ stage: 'quarantine' }, quarantined.length);
+  metrics.ordersPerStage.inc({ stage: 'duplicate' }, duplicateCount);
+  const result: IngestResult = {
+    validCount: valid.length,
+    invalidCount: quarantined.length,
+    duplicateCount,
+    bronzeKeys: bronze.keys,
+    quarantineKey: qKey,
+    orderDates: [...new Set(valid.map((r) => r.orderDate))].sort(),
+  };
+  return { result, bronze: bronze.rows, quarantined };
+}
+
 export function createIngestActivities(deps: ActivityDeps, io: BatchIo) {
   return {
     async ingestBatch(ref: BatchRef & { rawKey: string; copyToDlq: boolean }): Promise<IngestResult> {
-      const bytes = await deps.lake.get(ref.rawKey);
-      if (!bytes) throw ApplicationFailure.nonRetryable(`raw object ${ref.rawKey} is missing`, 'CorruptBatch');
-      const records = decodeRawBatch(bytes);
-
-      // The bytes as sent: a value that is not UTF-8 is kept as base64 in the raw zone.
-      const { valid, quarantined } = ingestRecords(records.map((r) => ({ ...r, value: rawValueBytes(r) ?? null })), ref.partition);
-
-      const state = await io.stateSlice(ref.partition, ref.startOffset, ref.firstBatch === true, stateKeysOf(valid));
-      for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;
-
-      const bronzeKeys = await io.writeDatedParts(TABLES.bronzeOrders, valid, (r) => r.orderDate, (date) => bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset));
-      let qKey: string | undefined;
-      if (quarantined.length > 0) {
-        qKey = quarantineKey(ref.partition, ref.startOffset, ref.endOffset);
-        await io.writePart(qKey, TABLES.quarantineOrders, quarantined);
-        // A backfill re-derives the quarantine table but does not repeat the DLQ copies.
-        if (ref.copyToDlq) await sendToDlq(deps, ref, records, quarantined);
-      }
-
-      const duplicateCount = valid.filter((r) => r.duplicate).length;
-      metrics.ordersPerStage.inc({ stage: 'bronze' }, valid.length);
-      metrics.ordersPerStage.inc({ stage: 'quarantine' }, quarantined.length);
-      metrics.ordersPerStage.inc({ stage: 'duplicate' }, duplicateCount);
-      return {
-        validCount: valid.length,
-        invalidCount: quarantined.length,
-        duplicateCount,
-        bronzeKeys,
-        quarantineKey: qKey,
-        orderDates: [...new Set(valid.map((r) => r.orderDate))].sort(),
-      };
+      return (await ingestStage(deps, io, ref)).result;
     },
   };
 }

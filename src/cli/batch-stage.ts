@@ -8,6 +8,7 @@ import type { BatchRun } from '../temporal/batch-runs.ts';
 /** The activity a batch is in, as a reader of the list says it. */
 const STAGE_NAMES: Record<string, string> = {
   checkpointStatus: 'checking the state before it',
+  deriveBatch: 'deriving bronze, silver, gold and its checkpoint',
   ingestBatch: 'ingesting raw → bronze',
   enrichBatch: 'enriching bronze → silver',
   aggregateBatch: 'aggregating → gold',

@@ -118,6 +118,25 @@ export interface KafkaTsSpan {
   last: number;
 }
 
+/** Input of the one-activity derivation (docs/design.md §2): the whole batch from raw to its checkpoint. */
+export interface DeriveInput extends BatchRef {
+  rawKey: string;
+  /** Copy invalid records to the DLQ (the stream does; a backfill does not repeat it). */
+  copyToDlq: boolean;
+  /** UTC date of the batch (first record's Kafka date): where undated per-batch rows are filed. */
+  batchDate: string;
+}
+
+/** What each stage of a derived batch returned, the checkpoint's included. */
+export interface DeriveResult {
+  ingest: IngestResult;
+  enrich: EnrichResult;
+  gold: GoldResult;
+  fraud: FraudResult;
+  quality: QualityResult;
+  checkpoint: CheckpointResult;
+}
+
 export interface AlertInput extends BatchRef {
   fraudKeys: string[];
   dqKeys: string[];

@@ -5,7 +5,7 @@ import { TimeoutType } from '@temporalio/common';
 import { ActivityFailure, log, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { DETERMINISTIC_FAILURE_TYPES } from '../contract/failure-types.ts';
-import type { BatchRef, CheckpointResult, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from '../contract/batch.ts';
+import type { BatchRef, CheckpointResult, DeriveInput, DeriveResult, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from '../contract/batch.ts';
 
 /**
  * Attempts per activity: 200 ms doubling to 10 s, so 60 attempts span about 9 minutes — room for
@@ -51,6 +51,19 @@ export const STATE_AFFINITY_PATCH = 'state-affinity';
 /** How long a stage waits for the state holder's worker to pick it up before any worker takes it (and rebuilds the state). */
 const STATE_HOLDER_PICKUP_TIMEOUT = '10s';
 
+/**
+ * Patch id: the whole derivation (ingest → enrich → gold, fraud, quality → checkpoint) is one
+ * activity, its stages passing rows in memory (src/activities/derive.ts): one round trip instead
+ * of five or six, and no stage reads back what the one before wrote. Histories from before ran a
+ * look-up of the holder's queue and one activity per stage.
+ */
+export const ONE_DERIVE_ACTIVITY_PATCH = 'one-derive-activity';
+
+/** The whole derivation: the stages' budget several times over (a cold state rebuild comes first). */
+const DERIVE_OPTIONS = { ...STAGE_OPTIONS, startToCloseTimeout: '10m' } as const;
+
+const deriveAnywhere = proxyActivities<Activities>(DERIVE_OPTIONS);
+
 type StageActivities = typeof stages;
 
 /** Look-ups: checkpoint checks, listings. */
@@ -79,6 +92,7 @@ export async function deriveBatch(
   options: { copyToDlq: boolean; stateQueue?: string },
 ): Promise<DerivedBatch & { checkpoint?: CheckpointResult }> {
   if (!patched(STATE_AFFINITY_PATCH)) return deriveOnSharedQueue(ref, rawKey, batchDate, options);
+  if (patched(ONE_DERIVE_ACTIVITY_PATCH)) return deriveInOneActivity({ ...ref, rawKey, batchDate, copyToDlq: options.copyToDlq }, options.stateQueue);
 
   let queue = options.stateQueue ?? (await quick.stateTaskQueue());
   // On the holder's queue while it answers; a holder that is gone (its queue not polled) hands over to any worker.
@@ -106,6 +120,23 @@ export async function deriveBatch(
   ]);
   const checkpoint = await onHolder((a) => a.writeCheckpoint(silver));
   return { ingest, enrich, gold, fraud, quality, checkpoint };
+}
+
+/**
+ * The derivation as one activity, on the state holder's queue while it answers. With no holder
+ * known (the partition's first batch, or a hint never written), any worker takes it and becomes
+ * the holder: one activity needs no look-up to keep its stages on one worker.
+ */
+async function deriveInOneActivity(input: DeriveInput, stateQueue: string | undefined): Promise<DeriveResult> {
+  if (stateQueue !== undefined) {
+    try {
+      return await proxyActivities<Activities>({ ...DERIVE_OPTIONS, taskQueue: stateQueue, scheduleToStartTimeout: STATE_HOLDER_PICKUP_TIMEOUT }).deriveBatch(input);
+    } catch (error) {
+      if (!isPickupTimeout(error)) throw error;
+      log.warn('the worker holding the partition state did not pick up the batch: any worker takes over', { batchId: input.batchId, stateQueue });
+    }
+  }
+  return deriveAnywhere.deriveBatch(input);
 }
 
 /** The stages as histories from before the state-affinity patch ran them. */

@@ -27,6 +27,7 @@ export type StubActivities = Pick<
   | 'detectFraud'
   | 'checkBatchQuality'
   | 'writeCheckpoint'
+  | 'deriveBatch'
   | 'stateTaskQueue'
   | 'writeStateSnapshot'
   | 'sendAlerts'
@@ -48,7 +49,7 @@ const part = (table: string, ref: BatchRef): string => `${table}/part-${ref.part
  */
 export function stubActivities(overrides: Partial<StubActivities> = {}): StubActivities {
   const size = (ref: BatchRef): number => ref.endOffset - ref.startOffset + 1;
-  return {
+  const stubs: StubActivities = {
     checkpointStatus: async (): Promise<CheckpointStatus> => ({ ready: true }),
     ingestBatch: async (ref) => ({
       validCount: size(ref),
@@ -78,8 +79,23 @@ export function stubActivities(overrides: Partial<StubActivities> = {}): StubAct
     refetchRawBatches: async () => undefined,
     commitDeltaBatches: async (input) => ({ commits: input.requests.length > 0 ? [{ table: 'silver/orders', version: 0, added: input.requests.length, removed: 0 }] : [] }),
     recordBackfillManifest: async () => undefined,
+    // The one-activity derivation runs the stage stubs in order, as src/activities/derive.ts runs
+    // the stages, so a test that replaces one stage sees it called either way.
+    deriveBatch: async ({ rawKey, copyToDlq, batchDate, ...ref }) => {
+      const ingest = await stubs.ingestBatch({ ...ref, rawKey, copyToDlq });
+      const enrich = await stubs.enrichBatch({ ...ref, bronzeKeys: ingest.bronzeKeys });
+      const silver = { ...ref, silverKeys: enrich.silverKeys, itemKeys: enrich.itemKeys, batchDate };
+      const [gold, fraud, quality] = await Promise.all([
+        stubs.aggregateBatch(silver),
+        stubs.detectFraud(silver),
+        stubs.checkBatchQuality({ ...silver, bronzeKeys: ingest.bronzeKeys, quarantineKey: ingest.quarantineKey }),
+      ]);
+      const checkpoint = await stubs.writeCheckpoint(silver);
+      return { ingest, enrich, gold, fraud, quality, checkpoint };
+    },
     ...overrides,
   };
+  return stubs;
 }
 
 /** The same input the bridge gives a batch. */

@@ -131,6 +131,39 @@ void describe('the batch workflow', () => {
   });
 });
 
+void describe('the derivation of a batch in one activity (docs/design.md §2)', () => {
+  const scheduled = async (workflowId: string): Promise<{ type: string; taskQueue: string }[]> => {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    return (history.events ?? []).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a ? [{ type: a.activityType?.name ?? '', taskQueue: a.taskQueue?.name ?? '' }] : [];
+    });
+  };
+
+  void it('derives the partition\'s first batch with one activity on any worker and no checkpoint look-up', async () => {
+    const taskQueue = uniqueTaskQueue('one-derive-first');
+    const worker = await createTestWorker(env, taskQueue, stubActivities({ writeCheckpoint: async () => ({ deltaBytes: 0, snapshotDue: false, stateQueue: 'holder-a' }) }));
+    const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(6, 0, 9), taskQueue)));
+    assert.equal(result.orderCount, 10);
+    const types = (await scheduled('orders-6-0')).map((a) => a.type);
+    assert.deepEqual(types.filter((t) => t !== 'commitDeltaBatches'), ['deriveBatch', 'sendAlerts'], `activities scheduled: ${types.join(', ')}`);
+  });
+
+  void it('sends the derivation to the worker holding the state and hands it to any worker when that one does not pick it up', async () => {
+    const taskQueue = uniqueTaskQueue('one-derive-holder');
+    const gone = uniqueTaskQueue('holder-gone');
+    const worker = await createTestWorker(env, taskQueue, stubActivities({ checkpointStatus: async () => ({ ready: true, stateQueue: gone }) }));
+    const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(6, 100, 109), taskQueue)));
+    assert.equal(result.orderCount, 10);
+    const derives = (await scheduled('orders-6-100')).filter((a) => a.type === 'deriveBatch');
+    assert.deepEqual(
+      derives.map((a) => a.taskQueue),
+      [gone, taskQueue],
+      'first on the holder\'s queue, then, after its pickup timeout, on the shared one',
+    );
+  });
+});
+
 void describe('the Delta commit of a batch (docs/design.md §12)', () => {
   void it('asks the topic\'s committer to commit every file the batch wrote, after waking its successor and before its alerts', async () => {
     const taskQueue = uniqueTaskQueue('delta-commit');
