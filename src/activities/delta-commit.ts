@@ -6,7 +6,6 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { readParquet } from '../lake/parquet.ts';
 import {
   batchesOfFile,
-  COMPACTED_BATCHES_TAG,
   dataKeyOf,
   DELTA_TABLES,
   deltaLogOf,
@@ -15,6 +14,7 @@ import {
   planCommit,
   planCompactionCommit,
   relativeDataPath,
+  sourcePartsOf,
   type DataFileFacts,
   type DeltaTable,
 } from '../lake/delta/index.ts';
@@ -105,22 +105,32 @@ async function factsOf(lake: LakeStore, io: BatchIo | undefined, work: Pick<Tabl
   return { key, size, stats: fileStatsOf(work.table.spec, rows, work.table.partitionColumns.map((p) => p.name)) };
 }
 
-async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: TableWork, timestampMs: number): Promise<DeltaTableCommit | undefined> {
+async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: TableWork, timestampMs: number, vacuumRetentionMs: number): Promise<DeltaTableCommit | undefined> {
   const log = deltaLogOf(lake, work.table.spec.path);
   const snapshot = await log.snapshot();
   const path = work.table.spec.path;
   const toAdd = [...work.add].filter((key) => work.replace || !snapshot.files.has(relativeDataPath(path, key))).sort();
   const add = await Promise.all(toAdd.map((key) => factsOf(lake, io, work, key)));
   const replaced: string[] = [];
+  const restored: string[] = [];
   for (const [p, file] of snapshot.files) {
     const key = dataKeyOf(path, p);
     const batches = batchesOfFile(key, file);
     if (!batches.some((b) => work.replacedBatches.has(b))) continue;
-    // A compacted file holds other batches' rows too: removing it would lose them, keeping it would double the replaced ones.
-    if (file.tags?.[COMPACTED_BATCHES_TAG] !== undefined) {
-      throw ApplicationFailure.nonRetryable(`${key} is a compacted file holding batches this backfill re-derives; a compacted day cannot be backfilled yet (docs/design.md §12)`, 'DeltaCommitRefused');
-    }
     replaced.push(key);
+    // A compacted file also holds batches the backfill does not re-derive: it goes, and their
+    // source parts (removed by OPTIMIZE, still on disk until VACUUM) come back.
+    const sources = sourcePartsOf(key, file).filter((s) => !work.replacedBatches.has(s.batch) && !work.add.has(s.key));
+    if (sources.length === 0) continue;
+    // VACUUM deletes the sources a retention after the compaction: re-adding them is safe well before that only.
+    if (timestampMs - file.modificationTime > vacuumRetentionMs / 2) {
+      throw ApplicationFailure.nonRetryable(`${key} compacted batches this backfill re-derives longer than half of DELTA_VACUUM_RETENTION ago; its other batches' parts may be vacuumed (docs/design.md §12)`, 'DeltaCommitRefused');
+    }
+    for (const source of sources) restored.push(source.key);
+  }
+  for (const key of restored) {
+    if (!(await lake.get(key))) throw ApplicationFailure.nonRetryable(`${key}, a part of a compacted file this backfill takes apart, is gone (vacuumed?)`, 'DeltaCommitRefused');
+    add.push(await factsOf(lake, undefined, work, key));
   }
   const actions = planCommit({
     table: work.table,
@@ -181,7 +191,7 @@ export function createDeltaCommitActivities(deps: Pick<ActivityDeps, 'lake'> & {
         }
       }
       const work = [...workPerTable({ ...input, requests }).values()];
-      const commits = await Promise.all(work.map((w) => commitTable(deps.lake, io, w, input.timestampMs)));
+      const commits = await Promise.all(work.map((w) => commitTable(deps.lake, io, w, input.timestampMs, vacuumRetentionMs)));
       // Committed: the manifests have done their work (a retry finds none and commits nothing).
       for (const prefix of manifests) for (const key of await deps.lake.list(prefix)) await deps.lake.delete(key);
       // After the batches' commits: a compaction is checked against the snapshot they made.

@@ -105,7 +105,7 @@ void describe('OPTIMIZE and VACUUM planning', () => {
     assert.deepEqual(actions.map((a) => Object.keys(a)[0]), ['remove', 'remove', 'add', 'commitInfo']);
     assert.ok(actions.every((a) => !('add' in a || 'remove' in a) || ('add' in a ? a.add.dataChange : a.remove.dataChange) === false));
     const added = actions.find((a) => 'add' in a) as { add: AddAction };
-    assert.equal(added.add.tags![COMPACTED_BATCHES_TAG], '0-19 0-9');
+    assert.equal(added.add.tags![COMPACTED_BATCHES_TAG], '0-0-9 0-10-19', 'the parts it holds, by partition, start and end');
     applyCommit(s, 1, actions);
     assert.equal(planCompactionCommit(silver, s, [{ sources: group!.sources, target }], 8), undefined, 'a second commit of the same group adds nothing');
     assert.deepEqual(planCompaction(silver, s, policy), [], 'one file left: nothing to plan');
@@ -137,7 +137,7 @@ void describe('maintenance activities on a file:// lake', () => {
   });
   const config = { DELTA_CHECKPOINT_INTERVAL: 2, DELTA_VACUUM_RETENTION: 1_000, DELTA_OPTIMIZE_MIN_FILES: 50, DELTA_OPTIMIZE_SMALL_FILE_MB: 32, DELTA_LOG_RETENTION: 1_000 };
 
-  void it('compacts a past day through the committer without changing its rows, refuses to backfill it, and vacuums the sources once', async () => {
+  void it('compacts a past day through the committer without changing its rows, takes it apart again for a backfill of one of its batches, and vacuums once', async () => {
     const commit = createDeltaCommitActivities({ lake, config });
     const maintenance = createLakeMaintenanceActivities({ lake, config });
     const keys = [0, 1, 2].map((i) => silverOrdersKey('2026-11-27', 0, i * 10, i * 10 + 9));
@@ -160,17 +160,31 @@ void describe('maintenance activities on a file:// lake', () => {
     assert.deepEqual(rows.map((r) => r.orderId).sort(), ['o0a', 'o0b', 'o1a', 'o1b', 'o2a', 'o2b']);
     assert.deepEqual((await maintenance.writeCompactedFiles({ nowMs })).requests, [], 'a second OPTIMIZE finds nothing');
 
-    await assert.rejects(
-      commit.commitDeltaBatches({ topic: 'orders', timestampMs: 6_000, requests: [{ requester: 'bf', partition: 0, startOffset: 0, endOffset: 9, keys: [keys[0]!], replace: {} }] }),
-      /compacted file holding batches this backfill re-derives/,
-    );
-
     const vacuumed = await maintenance.vacuumTables({ nowMs: 5_500 });
     assert.deepEqual(vacuumed, [{ table: 'silver/orders', files: 0, logFiles: 2 }], 'the sources were removed within the retention; the commits before the checkpoint at version 2 are past the log retention');
     for (const key of keys) assert.ok(await lake.get(key), `${key} is kept within the retention`);
+
+    // A backfill re-derives batch 0 (its part rewritten in place): the compacted file goes, the parts of batches 1 and 2 come back.
+    await lake.put(keys[0]!, writeParquet(TABLES.silverOrders, [order('o0a', 0), order('o0b', 1)]));
+    const backfill = { requester: 'bf', partition: 0, startOffset: 0, endOffset: 9, keys: [keys[0]!], replace: {} };
+    const replaced = await commit.commitDeltaBatches({ topic: 'orders', timestampMs: 5_200, requests: [backfill] });
+    assert.deepEqual(replaced.commits.filter((c) => c.table === 'silver/orders').map((c) => [c.version, c.added, c.removed]), [[4, 3, 1]]);
+    assert.deepEqual(await liveDataKeys(lake, 'silver/orders'), [...keys].sort());
+    const backRows = await Promise.all(keys.map(async (key) => readParquet((await lake.get(key))!)));
+    assert.equal(backRows.flat().length, 6, 'the same six rows, each once');
+    await assert.rejects(
+      commit.commitDeltaBatches({ topic: 'orders', timestampMs: 5_000 + 600, requests: [{ requester: 'm2', partition: -1, startOffset: -1, endOffset: -1, keys: [], compact: (await maintenance.writeCompactedFiles({ nowMs })).requests }] }).then(async () =>
+        commit.commitDeltaBatches({ topic: 'orders', timestampMs: 5_000 + 600 + 600, requests: [backfill] }),
+      ),
+      /longer than half of DELTA_VACUUM_RETENTION ago/,
+      'a compaction older than half the retention is not taken apart',
+    );
+
     const later = await maintenance.vacuumTables({ nowMs: 10_000 });
-    assert.deepEqual(later, [{ table: 'silver/orders', files: 3, logFiles: 0 }], 'the three sources past the retention');
-    for (const key of keys) assert.equal(await lake.get(key), undefined);
+    assert.deepEqual(later, [{ table: 'silver/orders', files: 4, logFiles: 0 }], 'the first compacted file and the three parts the second compaction removed, past the retention');
+    const [second] = await liveDataKeys(lake, 'silver/orders');
+    assert.match(second!, /compacted-/);
+    assert.equal((await readParquet((await lake.get(second!))!)).length, 6, 'the table still holds its six rows, in the second compacted file');
     assert.deepEqual(await maintenance.vacuumTables({ nowMs: 10_000 }), [], 'a second VACUUM finds nothing');
     assert.equal((await new DeltaLog(lake, 'silver/orders').snapshot()).files.size, 1, 'the table still reads, from its checkpoint');
   });

@@ -3,13 +3,16 @@
 // dataChange false, so streaming readers of changes skip it), and which removed files VACUUM may
 // delete. The activities in src/activities/lake-maintenance.ts do the reading and writing.
 import { createHash } from 'node:crypto';
-import { atOffsetOf, batchRangeOf } from '../keys.ts';
+import { atOffsetOf, batchRangeOf, padOffset } from '../keys.ts';
 import { dataKeyOf, DELTA_ENGINE_INFO, relativeDataPath, type AddAction, type DeltaAction } from './protocol.ts';
 import { partitionValuesOf, type DeltaTable } from './schema.ts';
 import type { DeltaSnapshot } from './snapshot.ts';
 import type { DataFileFacts } from './commit.ts';
 
-/** Tag of a compacted file's `add`: the batches (`<partition>-<end offset>`) whose rows it holds, space-separated. */
+/**
+ * Tag of a compacted file's `add`: the batch parts whose rows it holds, as `<partition>-<start>-<end>`,
+ * space-separated. From it a backfill finds the parts to put back (`sourcePartsOf`).
+ */
 export const COMPACTED_BATCHES_TAG = 'streaming-orders.batches';
 /** Source files of one compacted file at most (its commit request stays small, its rows fit in memory). */
 export const MAX_FILES_PER_COMPACTION = 256;
@@ -25,9 +28,35 @@ export function batchOfDataKey(key: string): string | undefined {
 /** The batches whose rows a live file holds: a compacted file's tag, else its name's batch. */
 export function batchesOfFile(key: string, add: Pick<AddAction, 'tags'> | undefined): string[] {
   const tagged = add?.tags?.[COMPACTED_BATCHES_TAG];
-  if (tagged !== undefined) return tagged.split(' ').filter((b) => b !== '');
+  if (tagged !== undefined) return partsOfTag(tagged).map((r) => `${r.partition}-${r.end}`);
   const batch = batchOfDataKey(key);
   return batch ? [batch] : [];
+}
+
+function partsOfTag(tag: string): { partition: number; start: number; end: number }[] {
+  return tag
+    .split(' ')
+    .filter((t) => t !== '')
+    .map((t) => {
+      const [partition, start, end] = t.split('-').map(Number);
+      return { partition: partition!, start: start!, end: end! };
+    });
+}
+
+/** The compacted file's source parts (`<folder>/part-P-<start>-<end>.parquet`), with the batch of each; empty for a file that is not compacted. */
+export function sourcePartsOf(key: string, add: Pick<AddAction, 'tags'>): { key: string; batch: string }[] {
+  const tagged = add.tags?.[COMPACTED_BATCHES_TAG];
+  if (tagged === undefined) return [];
+  const folder = key.slice(0, key.lastIndexOf('/'));
+  return partsOfTag(tagged).map((r) => ({ key: `${folder}/part-${r.partition}-${padOffset(r.start)}-${padOffset(r.end)}.parquet`, batch: `${r.partition}-${r.end}` }));
+}
+
+/** The tag entries of a file about to be compacted: its own tag's, or its part name's range. */
+function tagPartsOf(key: string, add: Pick<AddAction, 'tags'>): string[] {
+  const tagged = add.tags?.[COMPACTED_BATCHES_TAG];
+  if (tagged !== undefined) return tagged.split(' ').filter((t) => t !== '');
+  const range = batchRangeOf(key);
+  return range ? [`${range.partition}-${range.start}-${range.end}`] : [];
 }
 
 /**
@@ -42,7 +71,10 @@ export function compactable(table: DeltaTable): boolean {
 export interface CompactionGroup {
   /** Lake keys of the files to replace, sorted; all in one partition folder. */
   sources: string[];
-  /** The compacted file's key, derived from the sources: two runs planning the same group write the same object. */
+  /**
+   * The compacted file's key, from the sources and the snapshot's version: two runs planning on the
+   * same version write the same object, and a later compaction never reuses a key VACUUM may delete.
+   */
   target: string;
 }
 
@@ -76,7 +108,7 @@ export function planCompaction(table: DeltaTable, snapshot: DeltaSnapshot, polic
     for (let i = 0; i < files.length; i += MAX_FILES_PER_COMPACTION) {
       const sources = files.slice(i, i + MAX_FILES_PER_COMPACTION);
       if (sources.length < 2) continue;
-      const hash = createHash('sha256').update(sources.join('\n')).digest('hex').slice(0, 32);
+      const hash = createHash('sha256').update(`${snapshot.version}\n${sources.join('\n')}`).digest('hex').slice(0, 32);
       groups.push({ sources, target: `${folder}/compacted-${hash}.parquet` });
     }
   }
@@ -99,10 +131,10 @@ export function planCompactionCommit(table: DeltaTable, snapshot: DeltaSnapshot,
     const sourcePaths = group.sources.map((key) => relativeDataPath(tablePath, key));
     const targetPath = relativeDataPath(tablePath, group.target.key);
     if (snapshot.files.has(targetPath) || sourcePaths.some((p) => !snapshot.files.has(p) || taken.has(p))) continue;
-    const batches = new Set<string>();
+    const parts = new Set<string>();
     for (const [i, path] of sourcePaths.entries()) {
       const source = snapshot.files.get(path)!;
-      for (const b of batchesOfFile(group.sources[i]!, source)) batches.add(b);
+      for (const part of tagPartsOf(group.sources[i]!, source)) parts.add(part);
       taken.add(path);
       actions.push({ remove: { path, deletionTimestamp: timestampMs, dataChange: false, extendedFileMetadata: true, partitionValues: source.partitionValues, size: source.size } });
       removed++;
@@ -115,7 +147,7 @@ export function planCompactionCommit(table: DeltaTable, snapshot: DeltaSnapshot,
         modificationTime: timestampMs,
         dataChange: false,
         stats: JSON.stringify(group.target.stats),
-        tags: { [COMPACTED_BATCHES_TAG]: [...batches].sort().join(' ') },
+        tags: { [COMPACTED_BATCHES_TAG]: [...parts].sort().join(' ') },
       },
     });
     added++;
