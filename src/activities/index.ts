@@ -11,6 +11,7 @@ import { createDeriveActivities } from './derive.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createEnrichActivities } from './enrich.ts';
 import { createGoldActivities, createGoldStages } from './gold.ts';
+import { createLakeMaintenanceActivities } from './lake-maintenance.ts';
 import { createIngestActivities } from './ingest.ts';
 import { PartitionStates } from '../state-store/partition-states.ts';
 import { processStateDir } from '../state-store/state-dir.ts';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps, states: PartitionStates = o
     ...createAlertActivities(deps, io),
     ...createBackfillActivities(deps),
     ...createDeltaCommitActivities(deps, io),
+    ...createLakeMaintenanceActivities(deps),
   });
 }
 

@@ -20,6 +20,7 @@ const VERBS: [name: string, load: () => Promise<VerbModule>][] = [
   ['backfill', () => import('./backfill.ts')],
   ['dlq', () => import('./dlq.ts')],
   ['report', () => import('./report.ts')],
+  ['lake', () => import('./lake.ts')],
 ];
 
 /**

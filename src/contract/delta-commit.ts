@@ -18,6 +18,17 @@ export interface DeltaCommitRequest {
    * table. `removeKeys`: further files to take out in the same commit.
    */
   replace?: { manifestPrefix?: string; removeKeys?: string[] };
+  /**
+   * OPTIMIZE (docs/design.md §12, "Maintenance"): compacted files the lake-maintenance workflow
+   * wrote, each to replace its sources in one commit per table (dataChange false). A request with
+   * `compact` carries no batch: `keys` is empty and `partition`/offsets are -1.
+   */
+  compact?: CompactionRequest[];
+}
+
+export interface CompactionRequest {
+  table: string;
+  groups: { sources: string[]; target: string }[];
 }
 
 /** What a backfill child derived, kept in the lake until its backfill commits (claim check: no key lists in histories beyond a chunk). */
@@ -44,11 +55,21 @@ export interface DeltaTableCommit {
   version: number;
   added: number;
   removed: number;
+  /** 'OPTIMIZE' for a compaction commit; absent for batch and backfill commits. */
+  operation?: 'OPTIMIZE';
 }
 
 export interface DeltaCommitOutcome {
   /** One entry per table that got a new version (tables where every file was already in are left out). */
   commits: DeltaTableCommit[];
+  /** Tables whose new version is a multiple of DELTA_CHECKPOINT_INTERVAL: the committer checkpoints them after answering. */
+  checkpointDue?: string[];
+}
+
+export interface DeltaCheckpointInput {
+  tables: string[];
+  /** From the workflow: which remove tombstones the checkpoints keep is decided against it. */
+  timestampMs: number;
 }
 
 /** Payload of the signal back to a requester. */

@@ -12,6 +12,7 @@ import { whenReachable } from '../startup.ts';
 import { alertDigestWorkflowId, type AlertDigestInput } from '../contract/batch.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 import { temporalConnectionOptions } from '../temporal/connection-options.ts';
+import { ensureLakeMaintenanceSchedule } from '../temporal/lake-maintenance.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -96,6 +97,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     shutdownGraceTime: SHUTDOWN_GRACE,
   });
   if (config.ALERT_DIGEST_MINUTES > 0) await ensureAlertDigest(deps.temporal, config, log);
+  if (config.LAKE_MAINTENANCE_EVERY > 0) await ensureLakeMaintenanceSchedule(deps.temporal, config, log);
   const done = Promise.all([worker.run(), stateWorker.run()])
     .then(() => undefined)
     .finally(async () => {

@@ -13,6 +13,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -40,6 +41,9 @@ export const deltaCommitted = defineSignal<[DeltaCommittedInfo & { error?: strin
  */
 export const DELTA_COMMIT_PATCH = 'delta-commit';
 
+/** Patch id of the checkpoint the committer writes after answering a round (histories from before wrote none). */
+export const DELTA_CHECKPOINT_PATCH = 'delta-checkpoint';
+
 /** Rounds per run before continue-as-new: a round is a few dozen events. */
 const ROUNDS_PER_RUN = 200;
 /** Without a request for this long the run ends; the next request starts a new one. */
@@ -53,6 +57,13 @@ const committing = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: '30s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 60, nonRetryableErrorTypes: DETERMINISTIC_FAILURE_TYPES },
+});
+
+/** A checkpoint only speeds up readers: a few attempts, then the next interval's checkpoint does it. */
+const checkpointing = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '60s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: DETERMINISTIC_FAILURE_TYPES },
 });
 
 export async function deltaCommitter(input: DeltaCommitterInput): Promise<void> {
@@ -72,10 +83,11 @@ export async function deltaCommitter(input: DeltaCommitterInput): Promise<void> 
 
 /** All requests in one commit per table; when that fails for good, each alone, so one bad batch fails only itself. */
 async function commitRound(topic: string, requests: DeltaCommitRequest[]): Promise<void> {
+  let checkpointDue: string[] | undefined;
   try {
-    const { commits } = await committing.commitDeltaBatches({ topic, requests, timestampMs: Date.now() });
-    await Promise.all(requests.map((r) => reply(r, { endOffset: r.endOffset, commits })));
-    return;
+    const outcome = await committing.commitDeltaBatches({ topic, requests, timestampMs: Date.now() });
+    await Promise.all(requests.map((r) => reply(r, { endOffset: r.endOffset, commits: outcome.commits })));
+    checkpointDue = outcome.checkpointDue;
   } catch (error) {
     if (requests.length === 1) {
       const message = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
@@ -83,8 +95,17 @@ async function commitRound(topic: string, requests: DeltaCommitRequest[]): Promi
       await reply(requests[0]!, { endOffset: requests[0]!.endOffset, commits: [], error: message });
       return;
     }
+    for (const request of requests) await commitRound(topic, [request]);
+    return;
   }
-  for (const request of requests) await commitRound(topic, [request]);
+  // After the answers, so no batch waits for it; before the next round, so the table it reads is not moving.
+  if (checkpointDue && checkpointDue.length > 0 && patched(DELTA_CHECKPOINT_PATCH)) {
+    try {
+      await checkpointing.writeDeltaCheckpoints({ tables: checkpointDue, timestampMs: Date.now() });
+    } catch (error) {
+      log.warn('delta checkpoint failed; readers replay more commits until the next one', { tables: checkpointDue, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
 }
 
 async function reply(request: DeltaCommitRequest, info: DeltaCommittedInfo & { error?: string }): Promise<void> {

@@ -113,20 +113,29 @@ export async function withDuckDb<T>(dir: string, fn: (db: LakeDb) => Promise<T>)
 /** Copies every object under the prefixes into `dir`, keeping keys as relative paths. */
 export async function downloadLake(config: LakeConfig, prefixes: readonly string[], dir: string): Promise<number> {
   const lake = openLake(config);
-  const keys = [...new Set((await Promise.all(prefixes.map((p) => lake.list(p)))).flat())];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < keys.length) {
-      const key = keys[next++]!;
-      const bytes = await lake.get(key);
-      if (!bytes) continue; // deleted since the listing
-      const file = path.join(dir, ...key.split('/'));
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, bytes);
-    }
+  const listAll = async (): Promise<string[]> => [...new Set((await Promise.all(prefixes.map((p) => lake.list(p)))).flat())];
+  const copy = async (keys: readonly string[]): Promise<void> => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        const bytes = await lake.get(key);
+        if (!bytes) continue; // deleted since the listing
+        const file = path.join(dir, ...key.split('/'));
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, bytes);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DOWNLOAD_CONCURRENCY, keys.length) }, worker));
   };
-  await Promise.all(Array.from({ length: Math.min(DOWNLOAD_CONCURRENCY, keys.length) }, worker));
-  return keys.length;
+  // `_last_checkpoint` is the one object a Delta writer overwrites: copied before the listing the
+  // rest comes from, it never names a checkpoint the copy lacks (the committer may be writing one).
+  const hints = (await listAll()).filter((key) => key.endsWith('/_delta_log/_last_checkpoint'));
+  await copy(hints);
+  // One that appeared since is left out: a reader of the copy then finds the checkpoints by listing.
+  const keys = (await listAll()).filter((key) => !key.endsWith('/_delta_log/_last_checkpoint'));
+  await copy(keys);
+  return hints.length + keys.length;
 }
 
 /**

@@ -39,6 +39,8 @@ export class TestPipeline {
       LAKE_URI: `s3://orders-lake/${this.name}`,
       ALERT_TO: `${this.name}@test.local`,
       LOG_LEVEL: 'info',
+      // No schedule per test topic left behind in the shared server; tests run maintenance with `orders lake`.
+      LAKE_MAINTENANCE_EVERY: '0',
       ...overrides,
     };
     this.config = loadConfig({ ...process.env, ...this.env });

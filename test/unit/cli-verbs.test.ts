@@ -18,7 +18,7 @@ test('a named verb registers only itself', async () => {
 });
 
 test('no verb, help or an unknown verb registers every verb, in help order', async () => {
-  const all = ['start', 'stack', 'worker', 'bridge', 'simulate', 'dashboard', 'batches', 'replay', 'backfill', 'dlq', 'report'];
+  const all = ['start', 'stack', 'worker', 'bridge', 'simulate', 'dashboard', 'batches', 'replay', 'backfill', 'dlq', 'report', 'lake'];
   assert.deepEqual(await registered([]), all);
   assert.deepEqual(await registered(['--help']), all);
   assert.deepEqual(await registered(['help', 'batches']), all);

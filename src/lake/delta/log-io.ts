@@ -1,9 +1,23 @@
 // Reading and writing a table's `_delta_log` in the lake (file:// or s3://). A DeltaLog keeps the
 // newest snapshot it replayed and catches up by reading the commits after it, one GET each, until
-// one is missing: a poll of an unchanged table costs one GET, not a listing of the whole log.
+// one is missing: a poll of an unchanged table costs one GET, not a listing of the whole log. A
+// first read starts from the checkpoint `_last_checkpoint` names (or the newest one a listing
+// finds), so its cost is bounded by the checkpoint interval, not the table's age.
 import { CorruptLakeObjectError, LakeError } from '../errors.ts';
 import type { LakeStore } from '../lake-store.ts';
-import { commitKey, dataKeyOf, decodeCommit, deltaLogPrefix, encodeCommit, versionOfCommitKey, type DeltaAction } from './protocol.ts';
+import { checkpointActions, decodeCheckpoint, encodeCheckpoint, snapshotOfCheckpoint, type LastCheckpoint } from './checkpoint.ts';
+import {
+  checkpointKey,
+  commitKey,
+  dataKeyOf,
+  decodeCommit,
+  deltaLogPrefix,
+  encodeCommit,
+  lastCheckpointKey,
+  versionOfCheckpointKey,
+  versionOfCommitKey,
+  type DeltaAction,
+} from './protocol.ts';
 import { applyCommit, copySnapshot, emptySnapshot, type DeltaSnapshot } from './snapshot.ts';
 
 /** Commit files fetched at once when a log is read from the start. */
@@ -44,46 +58,87 @@ export class DeltaLog {
   private async catchUp(): Promise<DeltaSnapshot> {
     // A log deleted and started again (a table dropped and rebuilt) is read from the start.
     if (this.current.version >= 0 && !(await this.lake.get(commitKey(this.tablePath, this.current.version)))) this.current = emptySnapshot();
-    const next = copySnapshot(this.current);
-    if (next.version < 0) {
-      await this.replayListed(next);
-    } else {
-      for (;;) {
-        const actions = await this.readCommit(next.version + 1);
-        if (!actions) break;
-        applyCommit(next, next.version + 1, actions);
-      }
+    let next = copySnapshot(this.current);
+    if (next.version < 0) next = (await this.fromLastCheckpoint()) ?? (await this.replayListed());
+    for (;;) {
+      const actions = await this.readCommit(next.version + 1);
+      if (!actions) break;
+      applyCommit(next, next.version + 1, actions);
     }
     checkReadable(this.tablePath, next);
     this.current = next;
     return copySnapshot(next);
   }
 
-  /** The whole log from version 0, from one listing; versions must follow each other. */
-  private async replayListed(into: DeltaSnapshot): Promise<void> {
-    const versions = (await this.lake.list(deltaLogPrefix(this.tablePath))).map(versionOfCommitKey).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  /**
+   * Writes the checkpoint of `snapshot` (a version this log committed or read) and points
+   * `_last_checkpoint` at it unless it already names a newer one. Idempotent: a checkpoint of a
+   * version has the same content whoever writes it, so a retry rewrites the same bytes.
+   */
+  async writeCheckpoint(snapshot: DeltaSnapshot, options: { tombstonesAfterMs: number }): Promise<LastCheckpoint> {
+    if (!this.lake.put) throw new TypeError(`${this.tablePath}: this lake is opened for reading only`);
+    const actions = checkpointActions(snapshot, options);
+    const bytes = encodeCheckpoint(actions);
+    await this.lake.put(checkpointKey(this.tablePath, snapshot.version), bytes, 'application/octet-stream');
+    const last: LastCheckpoint = { version: snapshot.version, size: actions.length, sizeInBytes: bytes.byteLength, numOfAddFiles: snapshot.files.size };
+    const current = await this.readLastCheckpoint();
+    if (!current || current.version <= last.version) await this.lake.put(lastCheckpointKey(this.tablePath), new TextEncoder().encode(JSON.stringify(last)), 'application/json');
+    return last;
+  }
+
+  /** What `_last_checkpoint` says; undefined when there is none (or it is unreadable: a reader then lists). */
+  async readLastCheckpoint(): Promise<LastCheckpoint | undefined> {
+    const bytes = await this.lake.get(lastCheckpointKey(this.tablePath));
+    if (!bytes) return undefined;
+    try {
+      const last = JSON.parse(decoder.decode(bytes)) as LastCheckpoint;
+      return Number.isSafeInteger(last.version) && last.version >= 0 ? last : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The snapshot of the checkpoint `_last_checkpoint` names; undefined without one (or when it is gone). */
+  private async fromLastCheckpoint(): Promise<DeltaSnapshot | undefined> {
+    const last = await this.readLastCheckpoint();
+    return last ? this.readCheckpoint(last.version) : undefined;
+  }
+
+  private async readCheckpoint(version: number): Promise<DeltaSnapshot | undefined> {
+    const key = checkpointKey(this.tablePath, version);
+    const bytes = await this.lake.get(key);
+    if (!bytes) return undefined;
+    try {
+      return snapshotOfCheckpoint(version, await decodeCheckpoint(bytes));
+    } catch (cause) {
+      throw new CorruptLakeObjectError(`not a readable Delta checkpoint (${(cause as Error).message})`, { key, cause });
+    }
+  }
+
+  /** The log from one listing: from the newest checkpoint listed (or version 0), then the commits after it, which must follow each other. */
+  private async replayListed(): Promise<DeltaSnapshot> {
+    const keys = await this.lake.list(deltaLogPrefix(this.tablePath));
+    const checkpoints = keys.map(versionOfCheckpointKey).filter((v): v is number => v !== undefined);
+    const base = checkpoints.length > 0 ? await this.readCheckpoint(Math.max(...checkpoints)) : undefined;
+    const into = base ?? emptySnapshot();
+    const versions = keys.map(versionOfCommitKey).filter((v): v is number => v !== undefined && v > into.version).sort((a, b) => a - b);
     versions.forEach((v, i) => {
-      if (v !== i) throw new CorruptLakeObjectError(`the log has no commit ${i} (found ${v} after it); checkpoints are not supported`, { key: commitKey(this.tablePath, i) });
+      if (v !== into.version + 1 + i) throw new CorruptLakeObjectError(`the log has no commit ${into.version + 1 + i} (found ${v} after it) and no checkpoint to start after it`, { key: commitKey(this.tablePath, into.version + 1 + i) });
     });
     const commits: (DeltaAction[] | undefined)[] = new Array(versions.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < versions.length) {
-        const v = next++;
-        commits[v] = await this.readCommit(v);
+        const i = next++;
+        commits[i] = await this.readCommit(versions[i]!);
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, versions.length) }, worker));
-    commits.forEach((actions, v) => {
-      if (!actions) throw new CorruptLakeObjectError(`commit ${v} disappeared while the log was read`, { key: commitKey(this.tablePath, v) });
-      applyCommit(into, v, actions);
+    commits.forEach((actions, i) => {
+      if (!actions) throw new CorruptLakeObjectError(`commit ${versions[i]} disappeared while the log was read`, { key: commitKey(this.tablePath, versions[i]!) });
+      applyCommit(into, versions[i]!, actions);
     });
-    // Commits written since the listing.
-    for (;;) {
-      const actions = await this.readCommit(into.version + 1);
-      if (!actions) break;
-      applyCommit(into, into.version + 1, actions);
-    }
+    return into;
   }
 
   private async readCommit(version: number): Promise<DeltaAction[] | undefined> {

@@ -1,7 +1,8 @@
 // The part of the Delta Lake transaction protocol this lake writes and reads (docs/lake.md, "Delta
-// tables"): reader version 1 / writer version 2, no deletion vectors, column mapping or checkpoints
-// yet. A table's log is `<table>/_delta_log/<version, 20 digits>.json`, one action per line; a
-// version exists once its file exists, and readers replay the files in version order.
+// tables"): reader version 1 / writer version 2, no deletion vectors or column mapping. A table's
+// log is `<table>/_delta_log/<version, 20 digits>.json`, one action per line; a version exists once
+// its file exists, and readers replay the files in version order, starting from the newest
+// checkpoint (`<version>.checkpoint.parquet`, named by `_last_checkpoint`) when there is one.
 
 /** Digits of a commit file's version, as the protocol names them. */
 export const DELTA_VERSION_DIGITS = 20;
@@ -34,6 +35,8 @@ export interface AddAction {
   dataChange: boolean;
   /** JSON text: numRecords, minValues, maxValues, nullCount. */
   stats?: string;
+  /** Free annotations; a compacted file names the batches it holds (`COMPACTED_BATCHES_TAG`). */
+  tags?: Record<string, string>;
 }
 
 export interface RemoveAction {
@@ -81,6 +84,24 @@ export function deltaLogPrefix(tablePath: string): string {
 export function commitKey(tablePath: string, version: number): string {
   if (!Number.isSafeInteger(version) || version < 0) throw new RangeError(`delta version must be a non-negative integer, got ${version}`);
   return `${deltaLogPrefix(tablePath)}${String(version).padStart(DELTA_VERSION_DIGITS, '0')}.json`;
+}
+
+/** `<table>/_delta_log/00000000000000000010.checkpoint.parquet`: the table's state at that version, in one file. */
+export function checkpointKey(tablePath: string, version: number): string {
+  return commitKey(tablePath, version).replace(/\.json$/, '.checkpoint.parquet');
+}
+
+/** `<table>/_delta_log/_last_checkpoint`: where a reader starts (the protocol's hint; a reader may also list). */
+export function lastCheckpointKey(tablePath: string): string {
+  return `${deltaLogPrefix(tablePath)}_last_checkpoint`;
+}
+
+const CHECKPOINT_NAME = /\/_delta_log\/(\d{20})\.checkpoint\.parquet$/;
+
+/** The version of a single-file checkpoint's key; undefined for anything else. */
+export function versionOfCheckpointKey(key: string): number | undefined {
+  const match = CHECKPOINT_NAME.exec(key);
+  return match ? Number(match[1]) : undefined;
 }
 
 const COMMIT_NAME = /\/_delta_log\/(\d{20})\.json$/;

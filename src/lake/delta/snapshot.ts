@@ -1,8 +1,9 @@
 // A Delta table's state at a version, by replaying its commits in order (the protocol's action
 // reconciliation): the newest protocol and metaData win, an `add` puts a file in the table (a
-// later `add` of the same path replaces it), a `remove` takes it out, and `txn` keeps the highest
-// version per application. Pure: log-io.ts reads the commit files.
-import type { AddAction, DeltaAction, MetadataAction, ProtocolAction } from './protocol.ts';
+// later `add` of the same path replaces it), a `remove` takes it out and leaves a tombstone (what
+// a checkpoint keeps and VACUUM deletes), and `txn` keeps the highest version per application.
+// Pure: log-io.ts reads the commit files and checkpoints.
+import type { AddAction, DeltaAction, MetadataAction, ProtocolAction, RemoveAction } from './protocol.ts';
 
 export interface DeltaSnapshot {
   /** The newest version replayed; -1 for a table with no commit yet. */
@@ -13,10 +14,12 @@ export interface DeltaSnapshot {
   files: Map<string, AddAction>;
   /** Highest version written per application id (`<topic>-<partition>`: a batch's end offset). */
   txns: Map<string, number>;
+  /** Files taken out of the table and not added again, by path: their bytes stay until VACUUM. */
+  tombstones: Map<string, RemoveAction>;
 }
 
 export function emptySnapshot(): DeltaSnapshot {
-  return { version: -1, files: new Map(), txns: new Map() };
+  return { version: -1, files: new Map(), txns: new Map(), tombstones: new Map() };
 }
 
 /** Applies the actions of commit `version` (the next one) to the snapshot, in place. */
@@ -25,8 +28,13 @@ export function applyCommit(snapshot: DeltaSnapshot, version: number, actions: r
   for (const action of actions) {
     if ('protocol' in action) snapshot.protocol = action.protocol;
     else if ('metaData' in action) snapshot.metadata = action.metaData;
-    else if ('add' in action) snapshot.files.set(action.add.path, action.add);
-    else if ('remove' in action) snapshot.files.delete(action.remove.path);
+    else if ('add' in action) {
+      snapshot.files.set(action.add.path, action.add);
+      snapshot.tombstones.delete(action.add.path);
+    } else if ('remove' in action) {
+      snapshot.files.delete(action.remove.path);
+      snapshot.tombstones.set(action.remove.path, action.remove);
+    }
     else if ('txn' in action) snapshot.txns.set(action.txn.appId, Math.max(action.txn.version, snapshot.txns.get(action.txn.appId) ?? -1));
   }
   snapshot.version = version;
@@ -35,5 +43,5 @@ export function applyCommit(snapshot: DeltaSnapshot, version: number, actions: r
 
 /** A copy that later commits can be applied to without changing this one. */
 export function copySnapshot(snapshot: DeltaSnapshot): DeltaSnapshot {
-  return { ...snapshot, files: new Map(snapshot.files), txns: new Map(snapshot.txns) };
+  return { ...snapshot, files: new Map(snapshot.files), txns: new Map(snapshot.txns), tombstones: new Map(snapshot.tombstones) };
 }
