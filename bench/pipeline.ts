@@ -332,7 +332,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     const lake = openLake(config);
     const parts = await readSilverParts(config);
     const kafkaTsOf = new Map(parts.flatMap((p) => p.rows.map((r) => [r.orderId, r.kafkaTs] as const)));
-    const fraudKeys = (await listWithTimes(config, 'gold/fraud_alerts/')).map((o) => o.key);
+    // The table's Parquet parts only: gold/fraud_alerts/ also holds its Delta log (_delta_log/*.json).
+    const fraudKeys = (await listWithTimes(config, 'gold/fraud_alerts/')).filter((o) => o.key.endsWith('.parquet')).map((o) => o.key);
     const fraudAlerts = (await mapConcurrent(fraudKeys, 8, async (key) => (await readParquet((await lake.get(key))!)) as unknown as FraudAlertRow[])).flat();
     // The sent-marker's acceptedAt is taken by the worker the moment the SMTP server accepted the
     // mail, in ms (maildev's own receipt time has whole seconds only).
