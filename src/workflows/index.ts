@@ -5,3 +5,4 @@ export { snapshotPartitionState } from './snapshot-partition-state.ts';
 export { alertDigest } from './alert-digest.ts';
 export { qualityAlerts } from './quality-alerts.ts';
 export { deltaCommitter } from './delta-committer.ts';
+export { sendBatchAlerts } from './batch-alerts.ts';
