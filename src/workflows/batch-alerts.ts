@@ -1,6 +1,6 @@
-// The alerts of one batch (docs/design.md §2 step 6 and §13), in a workflow of their own so that a
-// slow or unreachable SMTP server never keeps a batch open, never holds back the bridge's
-// backpressure, and never delays the partition's next batch or the lake.
+// The alerts of one batch (docs/design.md §2, "Alerts off the batch's critical path"), in a
+// workflow of their own so that a slow or unreachable SMTP server never keeps a batch open, never
+// holds back the bridge's backpressure, and never delays the partition's next batch or the lake.
 //
 // One run per batch (`alerts-<batchId>`), started by the batch after its Delta commit with
 // ParentClosePolicy.ABANDON, rather than one dispatcher per topic or partition fed by signals:
