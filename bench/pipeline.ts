@@ -133,13 +133,13 @@ async function drained(admin: Admin, config: Config, topic: string, groupId: str
   return true;
 }
 
-/** Stops the batch workflows a stopped run left open, and the topic's alert workflows, so the dev server does not keep them. */
+/** Stops the batch workflows a stopped run left open, and the topic's alert workflows (per batch and per topic), so the dev server does not keep them. */
 export async function terminateOpen(config: Config, topic: string): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const ids: string[] = [];
-    for await (const run of client.workflow.list({ query: `(WorkflowId STARTS_WITH "${topic}-" OR WorkflowId = "delta-commit-${topic}") AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
+    for await (const run of client.workflow.list({ query: `(WorkflowId STARTS_WITH "${topic}-" OR WorkflowId STARTS_WITH "alerts-${topic}-" OR WorkflowId = "delta-commit-${topic}") AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
     ids.push(qualityAlertsWorkflowId(topic), alertDigestWorkflowId(topic));
     await mapConcurrent(ids, 8, (id) => client.workflow.getHandle(id).terminate('benchmark window over').catch(() => undefined));
   } finally {
