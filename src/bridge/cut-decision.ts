@@ -2,10 +2,13 @@
 // so every rule is unit-tested without Kafka. Batch size trades latency for per-batch cost (each
 // batch pays about a dozen Temporal round trips), and the right trade depends on the load:
 //  - a full batch (BATCH_MAX_ORDERS records or BATCH_MAX_BYTES bytes) always goes;
-//  - no backlog (the last fetch left nothing in Kafka for the partition) and the partition quiet
-//    for BATCH_IDLE_MS after its last record: nothing more is coming soon, so waiting out
-//    BATCH_MAX_WAIT_MS would only add latency: a light stream's orders reach silver in well
-//    under a second;
+//  - no backlog (the last fetch left nothing in Kafka for the partition, and the partition's
+//    previous batch has closed) and the partition quiet for BATCH_IDLE_MS after its last record:
+//    nothing more is coming soon, so waiting out BATCH_MAX_WAIT_MS would only add latency: a
+//    light stream's orders reach silver in well under a second. An open predecessor is backlog
+//    too: the workflows are behind, a batch cut now would only wait for it, and cutting a busy
+//    partition into tiny batches multiplies the per-batch cost just when the pipeline is behind
+//    (a first version without this rule fell further behind on a loaded machine);
 //  - otherwise on time, BATCH_MAX_WAIT_MS after the first record; stretched (backlogWaitMs) while
 //    Kafka already holds enough to fill the batch or the partition's previous batch still runs,
 //    since cutting then only makes batches smaller, not sooner (docs/benchmarks.md, the R8 runs).
@@ -49,7 +52,8 @@ export function decideCut(batch: BufferedBatch, nowMs: number, limits: CutLimits
   const pending = load.pendingInKafka ?? 0;
   const justRestored = batch.restoredAtMs !== undefined && nowMs - batch.restoredAtMs < limits.maxWaitMs;
   const quietMs = nowMs - (batch.lastArrivalMs ?? nowMs);
-  if (limits.idleMs > 0 && pending === 0 && !justRestored && quietMs >= limits.idleMs) return 'idle';
+  const backlog = pending > 0 || load.predecessorOpen === true;
+  if (limits.idleMs > 0 && !backlog && !justRestored && quietMs >= limits.idleMs) return 'idle';
 
   const waitedMs = nowMs - (batch.firstArrivalMs ?? nowMs);
   const fillable = pending >= limits.maxOrders - batch.records;

@@ -24,8 +24,9 @@ describe('decideCut', () => {
     assert.equal(decideCut(open(3, 1000, 1010), 1060, limits, { pendingInKafka: 0 }), 'idle', '50 ms quiet: 60 ms after the first record, not 1 s');
   });
 
-  it('cuts on idle even while the partition\'s previous batch still runs: nothing more is coming to fill it', () => {
-    assert.equal(decideCut(open(3, 1000), 1050, limits, { pendingInKafka: 0, predecessorOpen: true }), 'idle');
+  it('does not cut on idle while the partition\'s previous batch still runs: the workflows are behind, and tiny batches would put them further behind', () => {
+    assert.equal(decideCut(open(3, 1000), 1050, limits, { pendingInKafka: 0, predecessorOpen: true }), undefined);
+    assert.equal(decideCut(open(3, 1000), 1050, limits, { pendingInKafka: 0, predecessorOpen: false }), 'idle');
   });
 
   it('keeps filling while Kafka holds more records for the partition, however quiet the last fetch was', () => {
