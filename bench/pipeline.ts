@@ -25,6 +25,7 @@ import { alertDigestWorkflowId, qualityAlertsWorkflowId } from '../src/contract/
 import { simulate, type SimulateOptions } from '../src/simulator/simulate.ts';
 import { stackPaths } from '../src/stack/paths.ts';
 import { freePort, OrdersProcess } from '../test/helpers/processes.ts';
+import { mailsOfAlertRow } from '../src/domain/fraud/evaluate.ts';
 import { alertLatencies, goldCompletions, silverCompletions, silverLatencies, type SentAlert } from './lib/figures.ts';
 import { listWithTimes, mapConcurrent, readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
 import { ProcSampler, type WindowFigures } from './lib/proc-sampler.ts';
@@ -347,7 +348,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       producedRatePerSec: produced.ratePerSec,
       orders: produced.sent,
       toSilver: summarizeLatencies(silverLatencies(parts, fromMs)),
-      toAlert: summarizeLatencies(alertLatencies(sent, fraudAlerts, kafkaTsOf, fromMs)),
+      // A sent-marker names the mail (`<alertId>:<n>`), not the alert: each mail is timed from the newest order it flags.
+      toAlert: summarizeLatencies(alertLatencies(sent, fraudAlerts.flatMap((row) => mailsOfAlertRow(row).map((mail) => ({ alertId: mail.mailId, orderIds: mail.orderIds.join(',') }))), kafkaTsOf, fromMs)),
       resources: sampler.figures(fromMs, toMs),
       loadAverage,
     };
