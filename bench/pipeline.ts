@@ -134,6 +134,21 @@ async function drained(admin: Admin, config: Config, topic: string, groupId: str
   return true;
 }
 
+/** Waits (up to `timeoutMs`) until no alert workflow of the topic's batches is running, so every mail they send is counted. */
+async function alertWorkflowsClosed(config: Config, topic: string, timeoutMs: number): Promise<void> {
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const query = `WorkflowId STARTS_WITH "alerts-${topic}-" AND ExecutionStatus = "Running"`;
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(1000)) {
+      const { count } = await client.workflow.count(query);
+      if (count === 0) return;
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Stops the batch workflows a stopped run left open, and the topic's alert workflows (per batch and per topic), so the dev server does not keep them. */
 export async function terminateOpen(config: Config, topic: string): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
@@ -324,8 +339,10 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       produced = await produce(config, topic, { count: rate * options.latencySec, rate, seed: 4 });
       toMs = Date.now();
       await waitDrained();
-      // Alerts are sent after the checkpoint: give the last batches' mails a moment.
+      // Alerts are sent after the checkpoint: give the last batches' mails a moment, and wait for
+      // the batches' alert workflows (alerts-<batchId>, not waited for by the batches) to close.
       await sleep(3000);
+      await alertWorkflowsClosed(config, topic, 120_000);
     } finally {
       await stopSystem(processes);
     }
