@@ -25,6 +25,7 @@ import { alertDigestWorkflowId, qualityAlertsWorkflowId } from '../src/contract/
 import { simulate, type SimulateOptions } from '../src/simulator/simulate.ts';
 import { stackPaths } from '../src/stack/paths.ts';
 import { freePort, OrdersProcess } from '../test/helpers/processes.ts';
+import { mailsOfAlertRow } from '../src/domain/fraud/evaluate.ts';
 import { alertLatencies, goldCompletions, silverCompletions, silverLatencies, type SentAlert } from './lib/figures.ts';
 import { listWithTimes, mapConcurrent, readCheckpoints, readSilverParts } from './lib/lake-timeline.ts';
 import { ProcSampler, type WindowFigures } from './lib/proc-sampler.ts';
@@ -133,13 +134,28 @@ async function drained(admin: Admin, config: Config, topic: string, groupId: str
   return true;
 }
 
-/** Stops the batch workflows a stopped run left open, and the topic's alert workflows, so the dev server does not keep them. */
+/** Waits (up to `timeoutMs`) until no alert workflow of the topic's batches is running, so every mail they send is counted. */
+async function alertWorkflowsClosed(config: Config, topic: string, timeoutMs: number): Promise<void> {
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  try {
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const query = `WorkflowId STARTS_WITH "alerts-${topic}-" AND ExecutionStatus = "Running"`;
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(1000)) {
+      const { count } = await client.workflow.count(query);
+      if (count === 0) return;
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Stops the batch workflows a stopped run left open, and the topic's alert workflows (per batch and per topic), so the dev server does not keep them. */
 export async function terminateOpen(config: Config, topic: string): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
   try {
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const ids: string[] = [];
-    for await (const run of client.workflow.list({ query: `(WorkflowId STARTS_WITH "${topic}-" OR WorkflowId = "delta-commit-${topic}") AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
+    for await (const run of client.workflow.list({ query: `(WorkflowId STARTS_WITH "${topic}-" OR WorkflowId STARTS_WITH "alerts-${topic}-" OR WorkflowId = "delta-commit-${topic}") AND ExecutionStatus = "Running"` })) ids.push(run.workflowId);
     ids.push(qualityAlertsWorkflowId(topic), alertDigestWorkflowId(topic));
     await mapConcurrent(ids, 8, (id) => client.workflow.getHandle(id).terminate('benchmark window over').catch(() => undefined));
   } finally {
@@ -323,8 +339,10 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       produced = await produce(config, topic, { count: rate * options.latencySec, rate, seed: 4 });
       toMs = Date.now();
       await waitDrained();
-      // Alerts are sent after the checkpoint: give the last batches' mails a moment.
+      // Alerts are sent after the checkpoint: give the last batches' mails a moment, and wait for
+      // the batches' alert workflows (alerts-<batchId>, not waited for by the batches) to close.
       await sleep(3000);
+      await alertWorkflowsClosed(config, topic, 120_000);
     } finally {
       await stopSystem(processes);
     }
@@ -332,7 +350,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     const lake = openLake(config);
     const parts = await readSilverParts(config);
     const kafkaTsOf = new Map(parts.flatMap((p) => p.rows.map((r) => [r.orderId, r.kafkaTs] as const)));
-    const fraudKeys = (await listWithTimes(config, 'gold/fraud_alerts/')).map((o) => o.key);
+    // The table's Parquet parts only: gold/fraud_alerts/ also holds its Delta log (_delta_log/*.json).
+    const fraudKeys = (await listWithTimes(config, 'gold/fraud_alerts/')).filter((o) => o.key.endsWith('.parquet')).map((o) => o.key);
     const fraudAlerts = (await mapConcurrent(fraudKeys, 8, async (key) => (await readParquet((await lake.get(key))!)) as unknown as FraudAlertRow[])).flat();
     // The sent-marker's acceptedAt is taken by the worker the moment the SMTP server accepted the
     // mail, in ms (maildev's own receipt time has whole seconds only).
@@ -346,7 +365,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       producedRatePerSec: produced.ratePerSec,
       orders: produced.sent,
       toSilver: summarizeLatencies(silverLatencies(parts, fromMs)),
-      toAlert: summarizeLatencies(alertLatencies(sent, fraudAlerts, kafkaTsOf, fromMs)),
+      // A sent-marker names the mail (`<alertId>:<n>`), not the alert: each mail is timed from the newest order it flags.
+      toAlert: summarizeLatencies(alertLatencies(sent, fraudAlerts.flatMap((row) => mailsOfAlertRow(row).map((mail) => ({ alertId: mail.mailId, orderIds: mail.orderIds.join(',') }))), kafkaTsOf, fromMs)),
       resources: sampler.figures(fromMs, toMs),
       loadAverage,
     };

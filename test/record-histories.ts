@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToFixture } from './helpers/history-fixtures.ts';
-import type { BackfillBatch, BackfillDayInput, BackfillInput } from '../src/contract/batch.ts';
+import type { BackfillBatch, BackfillDayInput, BackfillInput, BatchResult } from '../src/contract/batch.ts';
 import { backfillWorkflowId, CHECKPOINT_READY_SIGNAL } from '../src/contract/batch.ts';
 import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue, type StubActivities } from './helpers/workflow-env.ts';
 
@@ -132,6 +132,19 @@ const scenarios = (calls: Calls): Scenario[] => [
       await handle.result();
       const children = [`${parentId}-2026-11-27-p0`, `${parentId}-2026-11-28-p0`, `${parentId}-2026-11-27-p1`];
       return [handle, ...children.map((id) => env.client.workflow.getHandle(id))];
+    },
+  },
+  // Last: the alert workflow it starts stops the time-skipping server skipping time for what follows.
+  {
+    name: 'batch-alerts-off-path',
+    why: 'a batch with a fraud alert hands it to alerts-<batchId> (patched alerts-off-path) and completes; the alert workflow sends it',
+    activities: () => stubActivities(),
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(3, 0, 99), taskQueue));
+      const result: BatchResult = await handle.result();
+      const alerts = env.client.workflow.getHandle(result.alertsWorkflowId!);
+      await alerts.result();
+      return [handle, alerts];
     },
   },
 ];

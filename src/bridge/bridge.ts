@@ -41,7 +41,8 @@ export interface Bridge {
   assignedPartitions(): number[];
 }
 
-const TICK_MS = 50;
+/** How often open batches are checked for a cut: well under BATCH_IDLE_MS's default, so an idle cut lands soon after the gap. */
+const TICK_MS = 25;
 /** How much longer than BATCH_MAX_WAIT_MS a partial batch may wait while Kafka holds enough to fill it or its predecessor still runs. */
 const BACKLOG_WAIT_FACTOR = 5;
 
@@ -51,6 +52,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const maxOrders = config.BATCH_MAX_ORDERS;
   const maxBytes = config.BATCH_MAX_BYTES;
   const maxWaitMs = config.BATCH_MAX_WAIT_MS;
+  const cutLimits = { maxOrders, maxBytes, maxWaitMs, idleMs: config.BATCH_IDLE_MS, backlogWaitMs: maxWaitMs * BACKLOG_WAIT_FACTOR };
   const stats = { started: 0, adopted: 0 };
 
   // Everything of one group generation; a rebalance starts a fresh one.
@@ -129,19 +131,15 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     }
   };
 
-  // Time-based cuts: a partial batch goes out once its first record has waited maxWaitMs.
+  // Cuts of partial batches (src/bridge/cut-decision.ts): on an idle partition without backlog, or on time.
   const scheduled = new Set<number>();
   const ticker = setInterval(() => {
     if (stopping) return;
     const gen = group.number;
     for (const [partition, pending] of group.buffers) {
       void pending.then((buffer) => {
-        const backlog = {
-          pendingInKafka: group.pendingInKafka.get(partition) ?? 0,
-          predecessorOpen: openBatches.hasOpen(partition),
-          backlogWaitMs: maxWaitMs * BACKLOG_WAIT_FACTOR,
-        };
-        if (scheduled.has(partition) || !buffer.due(Date.now(), maxOrders, maxWaitMs, backlog, maxBytes)) return;
+        const load = { pendingInKafka: group.pendingInKafka.get(partition) ?? 0, predecessorOpen: openBatches.hasOpen(partition) };
+        if (scheduled.has(partition) || buffer.cutReason(Date.now(), cutLimits, load) === undefined) return;
         scheduled.add(partition);
         void chains.enqueue(partition, () => flush(partition, gen)).finally(() => scheduled.delete(partition));
       });

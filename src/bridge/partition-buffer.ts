@@ -1,10 +1,11 @@
-// Pure batching logic of the bridge: one buffer per partition that decides when a batch is cut:
-// at BATCH_MAX_ORDERS records or BATCH_MAX_BYTES bytes, whichever comes first, or on time.
+// Pure batching logic of the bridge: one buffer per partition that holds the open batch; when it
+// is cut is decided by cut-decision.ts (full, idle partition, or on time).
 // A batch is [startOffset, endOffset] where startOffset is the offset the partition was committed at
 // (or its first record, for a partition never processed), so consecutive batches tile the
 // partition even across gaps in Kafka offsets.
 import type { KafkaRecord } from '../kafka/record.ts';
 import { isPlausibleKafkaTimestamp } from '../schemas/limits.ts';
+import { decideCut, type CutLimits, type CutReason, type PartitionLoad } from './cut-decision.ts';
 
 /**
  * Bytes a record takes in the bridge and the raw object (value, key and headers; a few bytes of
@@ -42,6 +43,8 @@ export class PartitionBuffer {
   /** recordBytes of everything buffered. */
   private buffered = 0;
   private firstArrivalMs: number | undefined;
+  private lastArrivalMs: number | undefined;
+  private restoredAtMs: number | undefined;
 
   /**
    * @param nextStart offset the next batch starts at (the committed offset), undefined until known
@@ -67,6 +70,7 @@ export class PartitionBuffer {
 
   /** Adds records, dropping any below the next start (already covered by an adopted batch). */
   add(records: KafkaRecord[], nowMs: number): void {
+    let added = false;
     for (const r of records) {
       if (this.nextStart !== undefined && r.offset < this.nextStart) continue;
       const last = this.records.at(-1);
@@ -74,16 +78,25 @@ export class PartitionBuffer {
       this.nextStart ??= r.offset;
       this.records.push(r);
       this.buffered += recordBytes(r);
+      added = true;
     }
     if (this.records.length > 0) this.firstArrivalMs ??= nowMs;
+    if (added) this.lastArrivalMs = nowMs;
+  }
+
+  /** Why the open batch should be cut now (src/bridge/cut-decision.ts), or undefined. */
+  cutReason(nowMs: number, limits: CutLimits, load: PartitionLoad = {}): CutReason | undefined {
+    return decideCut(
+      { records: this.records.length, bytes: this.buffered, firstArrivalMs: this.firstArrivalMs, lastArrivalMs: this.lastArrivalMs, restoredAtMs: this.restoredAtMs },
+      nowMs,
+      limits,
+      load,
+    );
   }
 
   /**
-   * True when a batch should be cut now: full, or its first record waited long enough. While Kafka
-   * already holds enough further records to fill the batch (`pendingInKafka`: a backlog), the wait
-   * stretches to `backlogWaitMs`: those records come with the next fetch, and cutting on time would
-   * only make the batch smaller (on a slow machine the pipeline then ran on 3,000-record batches with
-   * BATCH_MAX_ORDERS=5000). A live stream has no backlog and keeps `maxWaitMs`.
+   * True when a batch should be cut now: full, or its first record waited long enough (no idle
+   * cut: the plain form, for callers without an idle gap such as the benchmark's baseline consumer).
    */
   due(
     nowMs: number,
@@ -92,14 +105,8 @@ export class PartitionBuffer {
     backlog: { pendingInKafka?: number; predecessorOpen?: boolean; backlogWaitMs?: number } = {},
     maxBytes = Infinity,
   ): boolean {
-    if (this.records.length === 0) return false;
-    if (this.isFull(maxOrders, maxBytes)) return true;
-    const waitedMs = nowMs - (this.firstArrivalMs ?? nowMs);
-    const fillable = (backlog.pendingInKafka ?? 0) >= maxOrders - this.records.length;
-    // A batch cut while the partition's previous one still runs would only wait for it: let it
-    // grow instead, so batch size follows the time a batch takes (fewer, larger batches when slow).
-    const stretch = fillable || backlog.predecessorOpen === true;
-    return waitedMs >= (stretch ? Math.max(maxWaitMs, backlog.backlogWaitMs ?? maxWaitMs) : maxWaitMs);
+    const limits: CutLimits = { maxOrders, maxBytes, maxWaitMs, idleMs: 0, backlogWaitMs: backlog.backlogWaitMs ?? maxWaitMs };
+    return this.cutReason(nowMs, limits, backlog) !== undefined;
   }
 
   /**
@@ -120,6 +127,8 @@ export class PartitionBuffer {
     this.buffered -= bytes;
     const batch: CutBatch = { startOffset: this.nextStart, endOffset: records.at(-1)!.offset, records, firstBatch: this.firstBatch };
     this.firstArrivalMs = this.records.length > 0 ? nowMs : undefined;
+    if (this.records.length === 0) this.lastArrivalMs = undefined;
+    this.restoredAtMs = undefined;
     return batch;
   }
 
@@ -129,7 +138,7 @@ export class PartitionBuffer {
     this.firstBatch = false;
     this.records = this.records.filter((r) => r.offset > endOffset);
     this.buffered = this.records.reduce((n, r) => n + recordBytes(r), 0);
-    if (this.records.length === 0) this.firstArrivalMs = undefined;
+    if (this.records.length === 0) this.firstArrivalMs = this.lastArrivalMs = this.restoredAtMs = undefined;
   }
 
   /** Puts a batch back at the front, e.g. when its start failed and will be retried. */
@@ -137,5 +146,7 @@ export class PartitionBuffer {
     this.records = [...batch.records, ...this.records];
     this.buffered += batch.records.reduce((n, r) => n + recordBytes(r), 0);
     this.firstArrivalMs = nowMs;
+    this.lastArrivalMs ??= nowMs;
+    this.restoredAtMs = nowMs;
   }
 }

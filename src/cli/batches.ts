@@ -68,6 +68,8 @@ export function register(program: Command): void {
         ['orders', run.orderCount],
         ['fraud alerts', run.fraudCount],
         ['quality breaches', run.dqIssueCount],
+        // A batch hands its mails to its own workflow (docs/design.md §2); runs from before sent them.
+        ['alerts', run.result?.alertsWorkflowId ? `handed to ${run.result.alertsWorkflowId}` : run.result?.alertsSent !== undefined ? `${run.result.alertsSent} mails sent` : undefined],
         ['blocked by', run.blockedBy],
         ['started', run.startTime],
         ['closed', run.closeTime],

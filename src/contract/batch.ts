@@ -154,6 +154,14 @@ export interface AlertResult {
   queued?: number;
 }
 
+/**
+ * The alert workflow of one batch (docs/design.md §2 step 6): started by the batch after its Delta
+ * commit and left running when the batch ends, so SMTP never holds a batch open. Its id is derived
+ * from the batch's, so a re-run batch finds it already started (or finished: a new run then finds
+ * every mail's sent-marker and sends nothing again).
+ */
+export const batchAlertsWorkflowId = (batchId: string): string => `alerts-${batchId}`;
+
 /** The digest workflow of a topic (ALERT_DIGEST_MINUTES > 0): one per topic, started by the workers. */
 export const alertDigestWorkflowId = (topic: string): string => `alert-digest-${topic}`;
 
@@ -192,7 +200,10 @@ export interface BatchResult {
   duplicateCount: number;
   fraudCount: number;
   dqIssueCount: number;
-  alertsSent: number;
+  /** Mails the batch sent itself: only runs from before its alerts moved to their own workflow. */
+  alertsSent?: number;
+  /** The workflow the batch handed its alerts to (its result has the counts); absent when the batch had none. */
+  alertsWorkflowId?: string;
   lakeKeys: string[];
 }
 

@@ -6,3 +6,4 @@ export { alertDigest } from './alert-digest.ts';
 export { qualityAlerts } from './quality-alerts.ts';
 export { deltaCommitter } from './delta-committer.ts';
 export { lakeMaintenance } from './lake-maintenance.ts';
+export { sendBatchAlerts } from './batch-alerts.ts';

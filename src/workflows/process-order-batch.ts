@@ -18,10 +18,13 @@ import { SA } from '../contract/search-attributes.ts';
 import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
 import { snapshotPartitionState } from './snapshot-partition-state.ts';
 import { commitToDelta, DELTA_COMMIT_PATCH } from './delta-committer.ts';
+import { sendBatchAlerts } from './batch-alerts.ts';
 import {
+  batchAlertsWorkflowId,
   batchWorkflowId,
   CHECKPOINT_READY_SIGNAL,
   stateSnapshotWorkflowId,
+  type AlertInput,
   type BatchInput,
   type BatchRef,
   type BatchResult,
@@ -43,6 +46,13 @@ const TRUST_CHECKPOINT_SIGNAL = 'trust-checkpoint-signal';
  * batch whose predecessor's signal arrived before it ran. Histories from before always looked once.
  */
 const SKIP_KNOWN_CHECKPOINT_LOOKUP = 'skip-known-checkpoint-lookup';
+
+/**
+ * Patch id: the batch's alerts go to a workflow of their own (`alerts-<batchId>`, started and left
+ * running) instead of an activity the batch waits for, so SMTP is off the batch's critical path
+ * (docs/design.md §2). Histories from before sent the mails in the batch.
+ */
+const ALERTS_OFF_PATH_PATCH = 'alerts-off-path';
 
 /** How long to sleep between checkpoint checks when no signal arrives (a safety net). */
 const RECHECK_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000];
@@ -109,16 +119,24 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   }
 
   // 6. Alerts last: a mail is the one effect that cannot be taken back. Quality breaches are only
-  // handed to the topic's quality-alerts workflow here (it mails once per episode).
-  const alerts =
-    fraud.alertIds.length + quality.breachedChecks.length > 0
-      ? await stages.sendAlerts({ ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys, kafkaTs: quality.kafkaTs })
-      : { sent: 0, alreadySent: 0 };
+  // handed to the topic's quality-alerts workflow there (it mails once per episode).
+  const hasAlerts = fraud.alertIds.length + quality.breachedChecks.length > 0;
+  const alertInput: AlertInput = { ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys, kafkaTs: quality.kafkaTs };
+  let alertsSent: number | undefined;
+  let alertsWorkflowId: string | undefined;
+  if (hasAlerts && patched(ALERTS_OFF_PATH_PATCH)) {
+    alertsWorkflowId = await startBatchAlerts(alertInput);
+  } else if (hasAlerts) {
+    alertsSent = (await stages.sendAlerts(alertInput)).sent;
+  } else {
+    alertsSent = 0;
+  }
 
   upsertMemo({ lakeKeys });
+  const alertsDone = alertsWorkflowId ? `alerts handed to ${alertsWorkflowId}` : `${alertsSent ?? 0} mails sent`;
   setCurrentDetails(
     `Done: ${enrich.orderCount} orders to silver, ${ingest.invalidCount} quarantined, ${ingest.duplicateCount} duplicates dropped, ` +
-      `${fraud.alertIds.length} fraud alerts, ${quality.breachedChecks.length} quality breaches, ${alerts.sent} mails sent`,
+      `${fraud.alertIds.length} fraud alerts, ${quality.breachedChecks.length} quality breaches, ${alertsDone}`,
   );
   return {
     batchId,
@@ -127,9 +145,24 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
     duplicateCount: ingest.duplicateCount,
     fraudCount: fraud.alertIds.length,
     dqIssueCount: quality.breachedChecks.length,
-    alertsSent: alerts.sent,
+    ...(alertsWorkflowId ? { alertsWorkflowId } : { alertsSent }),
     lakeKeys,
   };
+}
+
+/**
+ * Starts the batch's alert workflow and leaves it running when this batch ends (src/workflows/batch-alerts.ts
+ * says why one per batch); returns its id.
+ */
+async function startBatchAlerts(input: AlertInput): Promise<string> {
+  const workflowId = batchAlertsWorkflowId(input.batchId);
+  try {
+    await startChild(sendBatchAlerts, { workflowId, args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
+  } catch (error) {
+    // A re-run batch finds its alerts already being sent: that run will do.
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  return workflowId;
 }
 
 /** Starts the snapshot of the partition's state before `offset`, and leaves it running when this batch ends. */

@@ -144,12 +144,15 @@ export class TestPipeline {
     await this.temporal?.connection.close();
   }
 
-  /** The topic's long-running workflows (quality alerts, fraud digest, Delta committer) end with the test: the committer would otherwise wait for its idle timer on a queue no worker polls. */
+  /** The topic's long-running workflows (quality alerts, fraud digest, Delta committer, alert workflows still retrying) end with the test: the committer would otherwise wait for its idle timer on a queue no worker polls. */
   async terminateTopicWorkflows(): Promise<void> {
     const client = await this.client();
     for (const workflowId of [qualityAlertsWorkflowId(this.config.KAFKA_TOPIC), alertDigestWorkflowId(this.config.KAFKA_TOPIC), deltaCommitterWorkflowId(this.config.KAFKA_TOPIC)]) {
       // Not started by this test (no breach, no digest mode) or already over: nothing to stop.
       await client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
     }
+    // Batches' alert workflows still retrying (a test that stopped SMTP and failed before it came back).
+    const query = `WorkflowType = "sendBatchAlerts" AND WorkflowId STARTS_WITH "alerts-${this.config.KAFKA_TOPIC}-" AND ExecutionStatus = "Running"`;
+    for await (const info of client.workflow.list({ query })) await client.workflow.getHandle(info.workflowId).terminate('test over').catch(() => undefined);
   }
 }

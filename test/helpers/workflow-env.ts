@@ -11,7 +11,7 @@ import { temporalTestServerPath } from '../../src/stack/index.ts';
 import { INDEXED_TYPE } from '../../src/temporal/register-search-attributes.ts';
 import { SA, SEARCH_ATTRIBUTE_TYPES } from '../../src/contract/search-attributes.ts';
 import { workflowBundle } from '../../src/workers/workflow-bundle.ts';
-import type { BatchInput, BatchRef, CheckpointStatus } from '../../src/contract/batch.ts';
+import type { AlertResult, BatchInput, BatchRef, BatchResult, CheckpointStatus } from '../../src/contract/batch.ts';
 
 
 /** The worker's workflowsPath (not imported from src/workers: that would load every activity's clients). */
@@ -126,6 +126,16 @@ export function batchStartOptions(input: BatchInput, taskQueue: string) {
       { key: SA.BatchDate, value: input.batchDate },
     ],
   };
+}
+
+/**
+ * Waits until the alert workflows the given batches handed their alerts to have closed. A test
+ * must not leave one running: the time-skipping server stops skipping time while any workflow has
+ * a task no worker polls, and the next test's timers would then take real minutes.
+ */
+export async function alertWorkflowsClosed(env: TestWorkflowEnvironment, results: readonly Pick<BatchResult, 'alertsWorkflowId'>[]): Promise<AlertResult[]> {
+  const ids = results.map((r) => r.alertsWorkflowId).filter((id): id is string => id !== undefined);
+  return Promise.all(ids.map((id) => env.client.workflow.getHandle<() => Promise<AlertResult>>(id).result()));
 }
 
 let runtimeInstalled = false;

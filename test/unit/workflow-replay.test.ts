@@ -11,9 +11,10 @@ import { currentWorkflowBundle, quietTemporalRuntime } from '../helpers/workflow
 void describe('recorded workflow histories', () => {
   const fixtures = readHistoryFixtures();
 
-  void it('cover the batch workflow (plain, woken by signal, blocked) and the backfill with its children', () => {
+  void it('cover the batch workflow (plain, woken by signal, blocked, alerts handed off) and the backfill with its children', () => {
     const types = fixtures.map((f) => f.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name);
     assert.ok(types.filter((t) => t === 'processOrderBatch').length >= 3, 'three batch histories or more');
+    assert.ok(types.includes('sendBatchAlerts'), 'a batch\'s alert workflow');
     assert.ok(types.includes('backfillOrders'), 'a backfill parent');
     assert.ok(types.includes('backfillPartitionDay'), 'a backfill child');
   });

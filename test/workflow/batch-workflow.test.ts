@@ -11,7 +11,7 @@ import { SA } from '../../src/contract/search-attributes.ts';
 import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchResult } from '../../src/contract/batch.ts';
 import { deltaCommitterWorkflowId } from '../../src/contract/delta-commit.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
+import { alertWorkflowsClosed, batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
 
 let env: TestWorkflowEnvironment;
 
@@ -45,6 +45,8 @@ function checkpointStore() {
         events.push(`ingest ${ref.batchId}`);
         return { validCount: 1, invalidCount: 0, duplicateCount: 0, bronzeKeys: [], orderDates: [] };
       },
+      // No alerts: an alert workflow would stop the server skipping time for the tests after this one.
+      detectFraud: async () => ({ alertIds: [], keys: [] }),
       writeCheckpoint: async (ref) => {
         written.add(`${ref.partition}@${ref.endOffset + 1}`);
         events.push(`checkpoint ${ref.batchId}`);
@@ -83,6 +85,7 @@ void describe('the batch workflow', () => {
       taskQueue,
       stubActivities({
         checkpointStatus: async (ref) => (released ? { ready: true } : { ready: false, blockedBy: ref.findBlocker ? 'orders-3-0' : undefined }),
+        detectFraud: async () => ({ alertIds: [], keys: [] }),
         ingestBatch: async (ref) => {
           derived = true;
           return { validCount: 1, invalidCount: 0, duplicateCount: 0, bronzeKeys: [`bronze/${ref.batchId}`], orderDates: [] };
@@ -126,6 +129,7 @@ void describe('the batch workflow', () => {
     );
     const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(4, 0, 9), taskQueue)));
     assert.equal(mailed, 0);
+    assert.equal(result.alertsWorkflowId, undefined, 'no alert workflow started');
     assert.equal(result.alertsSent, 0);
     assert.equal(result.orderCount, 10);
   });
@@ -142,17 +146,22 @@ void describe('the derivation of a batch in one activity (docs/design.md §2)', 
 
   void it('derives the partition\'s first batch with one activity on any worker and no checkpoint look-up', async () => {
     const taskQueue = uniqueTaskQueue('one-derive-first');
-    const worker = await createTestWorker(env, taskQueue, stubActivities({ writeCheckpoint: async () => ({ deltaBytes: 0, snapshotDue: false, stateQueue: 'holder-a' }) }));
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      // No alerts: an alert workflow would stop the server skipping time for the tests after this one.
+      stubActivities({ detectFraud: async () => ({ alertIds: [], keys: [] }), writeCheckpoint: async () => ({ deltaBytes: 0, snapshotDue: false, stateQueue: 'holder-a' }) }),
+    );
     const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(6, 0, 9), taskQueue)));
     assert.equal(result.orderCount, 10);
     const types = (await scheduled('orders-6-0')).map((a) => a.type);
-    assert.deepEqual(types.filter((t) => t !== 'commitDeltaBatches'), ['deriveBatch', 'sendAlerts'], `activities scheduled: ${types.join(', ')}`);
+    assert.deepEqual(types.filter((t) => t !== 'commitDeltaBatches'), ['deriveBatch'], `activities scheduled: ${types.join(', ')}`);
   });
 
   void it('sends the derivation to the worker holding the state and hands it to any worker when that one does not pick it up', async () => {
     const taskQueue = uniqueTaskQueue('one-derive-holder');
     const gone = uniqueTaskQueue('holder-gone');
-    const worker = await createTestWorker(env, taskQueue, stubActivities({ checkpointStatus: async () => ({ ready: true, stateQueue: gone }) }));
+    const worker = await createTestWorker(env, taskQueue, stubActivities({ detectFraud: async () => ({ alertIds: [], keys: [] }), checkpointStatus: async () => ({ ready: true, stateQueue: gone }) }));
     const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(6, 100, 109), taskQueue)));
     assert.equal(result.orderCount, 10);
     const derives = (await scheduled('orders-6-100')).filter((a) => a.type === 'deriveBatch');
@@ -161,58 +170,6 @@ void describe('the derivation of a batch in one activity (docs/design.md §2)', 
       [gone, taskQueue],
       'first on the holder\'s queue, then, after its pickup timeout, on the shared one',
     );
-  });
-});
-
-void describe('the Delta commit of a batch (docs/design.md §12)', () => {
-  void it('asks the topic\'s committer to commit every file the batch wrote, after waking its successor and before its alerts', async () => {
-    const taskQueue = uniqueTaskQueue('delta-commit');
-    const events: string[] = [];
-    const worker = await createTestWorker(
-      env,
-      taskQueue,
-      stubActivities({
-        commitDeltaBatches: async (input) => {
-          events.push(`commit ${input.requests.map((r) => `${r.requester}:${r.keys.length}`).join(',')}`);
-          return { commits: [{ table: 'silver/orders', version: 3, added: 1, removed: 0 }] };
-        },
-        sendAlerts: async () => {
-          events.push('alerts');
-          return { sent: 1, alreadySent: 0 };
-        },
-      }),
-    );
-    const result: BatchResult = await worker.runUntil(env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(2, 0, 9), taskQueue)));
-    assert.deepEqual(events, [`commit orders-2-0:${result.lakeKeys.length}`, 'alerts']);
-    const history = await env.client.workflow.getHandle('orders-2-0').fetchHistory();
-    const answered = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deltaCommitted') ?? [];
-    assert.equal(answered.length, 1, 'the committer answered once');
-  });
-
-  void it('fails a batch whose files cannot be committed, as DeltaCommitFailed, and sends no mail', async () => {
-    const taskQueue = uniqueTaskQueue('delta-commit-fails');
-    let mailed = 0;
-    const worker = await createTestWorker(
-      env,
-      taskQueue,
-      stubActivities({
-        commitDeltaBatches: async () => {
-          throw ApplicationFailure.nonRetryable('lake object silver/orders/x.parquet is missing', 'CorruptBatch');
-        },
-        sendAlerts: async () => {
-          mailed++;
-          return { sent: 1, alreadySent: 0 };
-        },
-      }),
-    );
-    await worker.runUntil(async () => {
-      const error = await env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(5, 0, 9), taskQueue)).catch((e: unknown) => e);
-      assert.ok(error instanceof WorkflowFailedError, String(error));
-      assert.ok(error.cause instanceof ApplicationFailure);
-      assert.equal(error.cause.type, 'DeltaCommitFailed');
-      assert.match(error.cause.message, /silver\/orders\/x.parquet is missing/);
-    });
-    assert.equal(mailed, 0);
   });
 });
 
@@ -281,5 +238,129 @@ void describe('the backfill workflow', () => {
     assert.match(error.cause.message, /1 of 6 units failed.*orders-1-100/);
     assert.ok(!ingested.includes('orders-1-1000') && !ingested.includes('orders-1-1100'), 'partition 1 stopped at the gap');
     assert.ok(ingested.includes('orders-0-1100') && ingested.includes('orders-2-1100'), 'other partitions finished');
+  });
+});
+
+// The tests below start alert workflows (a batch with alerts hands them to alerts-<batchId>, left
+// running when it ends). The time-skipping server then stops skipping time for the rest of the
+// file, even once those workflows have closed, so they come after every test that needs skipped time.
+void describe('the Delta commit of a batch (docs/design.md §12)', () => {
+  void it('asks the topic\'s committer to commit every file the batch wrote, after waking its successor and before its alerts', async () => {
+    const taskQueue = uniqueTaskQueue('delta-commit');
+    const events: string[] = [];
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        commitDeltaBatches: async (input) => {
+          events.push(`commit ${input.requests.map((r) => `${r.requester}:${r.keys.length}`).join(',')}`);
+          return { commits: [{ table: 'silver/orders', version: 3, added: 1, removed: 0 }] };
+        },
+        sendAlerts: async () => {
+          events.push('alerts');
+          return { sent: 1, alreadySent: 0 };
+        },
+      }),
+    );
+    const result: BatchResult = await worker.runUntil(async () => {
+      const batch: BatchResult = await env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(2, 0, 9), taskQueue));
+      await alertWorkflowsClosed(env, [batch]);
+      return batch;
+    });
+    assert.deepEqual(events, [`commit orders-2-0:${result.lakeKeys.length}`, 'alerts']);
+    const history = await env.client.workflow.getHandle('orders-2-0').fetchHistory();
+    const answered = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deltaCommitted') ?? [];
+    assert.equal(answered.length, 1, 'the committer answered once');
+  });
+
+  void it('fails a batch whose files cannot be committed, as DeltaCommitFailed, and sends no mail', async () => {
+    const taskQueue = uniqueTaskQueue('delta-commit-fails');
+    let mailed = 0;
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        commitDeltaBatches: async () => {
+          throw ApplicationFailure.nonRetryable('lake object silver/orders/x.parquet is missing', 'CorruptBatch');
+        },
+        sendAlerts: async () => {
+          mailed++;
+          return { sent: 1, alreadySent: 0 };
+        },
+      }),
+    );
+    await worker.runUntil(async () => {
+      const error = await env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(5, 0, 9), taskQueue)).catch((e: unknown) => e);
+      assert.ok(error instanceof WorkflowFailedError, String(error));
+      assert.ok(error.cause instanceof ApplicationFailure);
+      assert.equal(error.cause.type, 'DeltaCommitFailed');
+      assert.match(error.cause.message, /silver\/orders\/x.parquet is missing/);
+    });
+    assert.equal(mailed, 0);
+  });
+});
+
+void describe('the alerts of a batch, off its critical path (docs/design.md §2 step 6)', () => {
+  void it('completes while SMTP is down, handing its alerts to alerts-<batchId>, which retries until the mails go out', async () => {
+    const taskQueue = uniqueTaskQueue('alerts-off-path');
+    let attempts = 0;
+    let smtpUp = false;
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        sendAlerts: async () => {
+          attempts++;
+          if (!smtpUp) throw ApplicationFailure.retryable('connect ECONNREFUSED 127.0.0.1:1', 'Error');
+          return { sent: 1, alreadySent: 0 };
+        },
+      }),
+    );
+    await worker.runUntil(async () => {
+      const result: BatchResult = await env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(6, 0, 9), taskQueue));
+      assert.equal(result.alertsWorkflowId, 'alerts-orders-6-0');
+      assert.equal(result.alertsSent, undefined, 'the batch no longer counts mails');
+      const history = await env.client.workflow.getHandle('orders-6-0').fetchHistory();
+      const scheduled = history.events?.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []) ?? [];
+      assert.ok(!scheduled.includes('sendAlerts'), `the batch ran no mail activity: ${scheduled.join(', ')}`);
+
+      const alerts = env.client.workflow.getHandle('alerts-orders-6-0');
+      await waitFor('the alert workflow to retry the mails', () => attempts >= 2);
+      assert.equal((await alerts.describe()).status.name, 'RUNNING');
+      smtpUp = true;
+      assert.deepEqual(await alerts.result(), { sent: 1, alreadySent: 0 });
+    });
+  });
+
+  void it('finds its alert workflow already running when the batch is run again, and starts no second one', async () => {
+    const taskQueue = uniqueTaskQueue('alerts-rerun');
+    let smtpUp = false;
+    const inputs: string[] = [];
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        sendAlerts: async (input) => {
+          inputs.push(input.batchId);
+          if (!smtpUp) throw ApplicationFailure.retryable('connect ECONNREFUSED 127.0.0.1:1', 'Error');
+          return { sent: 1, alreadySent: 0 };
+        },
+      }),
+    );
+    await worker.runUntil(async () => {
+      const first: BatchResult = await env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(7, 0, 9), taskQueue));
+      const again: BatchResult = await env.client.workflow.execute('processOrderBatch', batchStartOptions(batchInput(7, 0, 9), taskQueue));
+      assert.equal(again.alertsWorkflowId, first.alertsWorkflowId);
+      const alerts = env.client.workflow.getHandle(first.alertsWorkflowId!);
+      const description = await alerts.describe();
+      assert.equal(description.status.name, 'RUNNING');
+      smtpUp = true;
+      await alerts.result();
+      const runs = await alerts.fetchHistory();
+      assert.ok((runs.events?.length ?? 0) > 0);
+      assert.ok(inputs.every((id) => id === 'orders-7-0'));
+      // One run of the alert workflow: its first execution is still the latest.
+      assert.equal((await alerts.describe()).runId, description.runId);
+    });
   });
 });
