@@ -58,7 +58,8 @@ export interface SilverPart extends LakeObject {
 /** Every silver orders part with its rows (order id and Kafka timestamp only). */
 export async function readSilverParts(config: LakeConfig): Promise<SilverPart[]> {
   const lake = openLake(config);
-  const objects = (await listWithTimes(config, 'silver/orders/')).filter((o) => o.key.endsWith('.parquet'));
+  // Batch parts only: not the Delta log's checkpoints (Parquet too) nor OPTIMIZE's compacted files, which name no batch.
+  const objects = (await listWithTimes(config, 'silver/orders/')).filter((o) => o.key.endsWith('.parquet') && batchRangeOf(o.key) !== undefined);
   return mapConcurrent(objects, 8, async (object) => {
     const range = batchRangeOf(object.key)!;
     const rows = await readParquet((await lake.get(object.key))!);
