@@ -12,6 +12,7 @@ import {
   deltaTableOfKey,
   fileStatsOf,
   statsWithout,
+  checkpointDueAt,
   planCommit,
   planCompactionCommit,
   relativeDataPath,
@@ -140,8 +141,8 @@ async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: Table
     note: `batches ${work.batches.join(' ')}`,
   });
   if (!actions) return undefined;
-  await log.commit(snapshot, actions);
-  return { table: path, version: snapshot.version + 1, added: add.length, removed: actions.filter((a) => 'remove' in a).length };
+  const committed = await log.commit(snapshot, actions);
+  return { table: path, version: snapshot.version + 1, added: add.length, removed: actions.filter((a) => 'remove' in a).length, files: committed.files.size };
 }
 
 /** One OPTIMIZE commit for a table: the groups still valid against its current snapshot (planCompactionCommit). */
@@ -194,7 +195,7 @@ export function createDeltaCommitActivities(deps: Pick<ActivityDeps, 'lake'> & {
       // After the batches' commits: a compaction is checked against the snapshot they made.
       for (const compaction of compactions) commits.push(await commitCompaction(deps.lake, compaction, input.timestampMs));
       const made = commits.filter((c): c is DeltaTableCommit => c !== undefined);
-      const checkpointDue = [...new Set(made.filter((c) => c.version > 0 && c.version % interval === 0).map((c) => c.table))].sort();
+      const checkpointDue = [...new Set(made.filter((c) => checkpointDueAt(c.version, c.files ?? 0, interval)).map((c) => c.table))].sort();
       return checkpointDue.length > 0 ? { commits: made, checkpointDue } : { commits: made };
     },
 
