@@ -29,6 +29,8 @@ import type { BatchIo } from './batch-io.ts';
 import { flushDigest, queueForDigest } from './alert-digest.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
 import { retryInPlace } from './retry-in-place.ts';
+import { forEachConcurrently } from './concurrently.ts';
+import { SMTP_POOL_CONNECTIONS } from './smtp-transport.ts';
 
 /** How long a sent mail's marker write is retried in place: an S3 restart, with room (heartbeats keep the activity alive). */
 const MARKER_RETRY_MS = 90_000;
@@ -71,7 +73,9 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
       const alerts = await io.readParts<FraudAlertRow>(input.fraudKeys);
       if (alerts.length > 0) {
         const orders = new Map((await io.readParts<SilverOrderRow>(input.silverKeys)).map((o) => [o.orderId, o]));
-        for (const alert of alerts) {
+        // One alert's mails go in order (a first mail before its escalation); different alerts' mails
+        // are independent, so a few go at once over the pooled connections (smtp-transport.ts).
+        const mailAlert = async (alert: FraudAlertRow): Promise<void> => {
           const flagged = alert.orderIds.split(',').map((id) => orders.get(id)).filter((o): o is SilverOrderRow => o !== undefined);
           // Each mail the batch decided for the alert (first mail or escalation); a row with none
           // is an update below the threshold or inside the cooldown: in the lake, not mailed.
@@ -89,7 +93,9 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
             }
             count(sent, 'fraud');
           }
-        }
+        };
+        // Digest entries are queued one at a time, as before: there is no SMTP round trip to overlap.
+        await forEachConcurrently(alerts, config.ALERT_DIGEST_MINUTES > 0 ? 1 : SMTP_POOL_CONNECTIONS, mailAlert);
       }
 
       const breaches = (await io.readParts<DqMetricRow>(input.dqKeys)).filter((m) => m.breached);

@@ -10,17 +10,23 @@ import { rewriteOf } from '../lake/keys.ts';
 import {
   batchesHeldByRewrites,
   batchesOfFile,
+  heldAfterCommit,
   dataKeyOf,
   DELTA_TABLES,
   deltaLogOf,
   deltaTableOfKey,
   fileStatsOf,
+  statsWithout,
+  checkpointDueAt,
   planCommit,
   planCompactionCommit,
   relativeDataPath,
   sourcePartsOf,
   type DataFileFacts,
+  type DeltaAction,
+  type DeltaSnapshot,
   type DeltaTable,
+  type HeldBatches,
 } from '../lake/delta/index.ts';
 import type { LakeStore } from '../lake/store.ts';
 import {
@@ -48,6 +54,29 @@ interface TableWork {
   replacedBatches: Set<string>;
   txns: Map<string, number>;
   batches: string[];
+}
+
+/**
+ * Per lake and table, the batches compacted files and backfill parts hold, at a version: the
+ * committer is the tables' only writer, so this process advances it with its own commits and a
+ * round costs the files it changes; at any other version (another worker committed, OPTIMIZE) it
+ * is counted again from the snapshot.
+ */
+const heldByLake = new WeakMap<LakeStore, Map<string, { version: number; held: HeldBatches }>>();
+
+function heldBatchesOf(lake: LakeStore, tablePath: string, snapshot: DeltaSnapshot): { held: HeldBatches; advance: (actions: readonly DeltaAction[]) => void } {
+  let tables = heldByLake.get(lake);
+  if (!tables) heldByLake.set(lake, (tables = new Map()));
+  let entry = tables.get(tablePath);
+  if (entry?.version !== snapshot.version) tables.set(tablePath, (entry = { version: snapshot.version, held: batchesHeldByRewrites(tablePath, snapshot) }));
+  const current = entry;
+  return {
+    held: current.held,
+    advance: (actions) => {
+      heldAfterCommit(current.held, tablePath, snapshot, actions);
+      current.version = snapshot.version + 1;
+    },
+  };
 }
 
 /** A backfill's requests, one per batch it re-derived, from its manifests. */
@@ -107,16 +136,12 @@ function workPerTable(input: DeltaCommitInput): Map<string, TableWork> {
 
 /** Size and statistics of a data file; a missing file fails the round (its batch wrote it before asking). */
 async function factsOf(lake: LakeStore, io: BatchIo | undefined, work: Pick<TableWork, 'table'>, key: string): Promise<DataFileFacts> {
-  const cached = io?.writtenPart(key);
-  let size = cached?.size;
-  let rows = cached?.rows as Record<string, unknown>[] | undefined;
-  if (size === undefined || rows === undefined) {
-    const bytes = await lake.get(key);
-    if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing: its batch wrote it before asking for the commit`, 'CorruptBatch');
-    size = bytes.byteLength;
-    rows = await readParquet(bytes, { key });
-  }
-  return { key, size, stats: fileStatsOf(work.table.spec, rows, work.table.partitionColumns.map((p) => p.name)) };
+  const partitionColumns = work.table.partitionColumns.map((p) => p.name);
+  const written = io?.writtenPart(key);
+  if (written) return { key, size: written.size, stats: statsWithout(written.stats, partitionColumns) };
+  const bytes = await lake.get(key);
+  if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing: its batch wrote it before asking for the commit`, 'CorruptBatch');
+  return { key, size: bytes.byteLength, stats: fileStatsOf(work.table.spec, await readParquet(bytes, { key }), partitionColumns) };
 }
 
 async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: TableWork, timestampMs: number, vacuumRetentionMs: number): Promise<DeltaTableCommit | undefined> {
@@ -127,7 +152,8 @@ async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: Table
   const toAdd = new Set<string>();
   // A batch is in the table once any file holds it: its own parts, or (after OPTIMIZE or a
   // backfill) a compacted file or a backfill's parts. A re-sent or replayed batch adds nothing then.
-  const held = work.appends.size > 0 ? batchesHeldByRewrites(path, snapshot) : new Set<string>();
+  const index = heldBatchesOf(lake, path, snapshot);
+  const held = index.held;
   for (const [batch, keys] of work.appends) {
     if (work.replacedBatches.has(batch) || held.has(batch) || [...keys].some(live)) continue;
     for (const key of keys) toAdd.add(key);
@@ -168,8 +194,9 @@ async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: Table
     note: `batches ${work.batches.join(' ')}`,
   });
   if (!actions) return undefined;
-  await log.commit(snapshot, actions);
-  return { table: path, version: snapshot.version + 1, added: add.length, removed: actions.filter((a) => 'remove' in a).length };
+  const committed = await log.commit(snapshot, actions);
+  index.advance(actions);
+  return { table: path, version: snapshot.version + 1, added: add.length, removed: actions.filter((a) => 'remove' in a).length, files: committed.files.size };
 }
 
 /** One OPTIMIZE commit for a table: the groups still valid against its current snapshot (planCompactionCommit). */
@@ -230,7 +257,7 @@ export function createDeltaCommitActivities(deps: Pick<ActivityDeps, 'lake'> & {
       // After the batches' commits: a compaction is checked against the snapshot they made.
       for (const compaction of compactions) commits.push(await commitCompaction(deps.lake, compaction, input.timestampMs));
       const made = commits.filter((c): c is DeltaTableCommit => c !== undefined);
-      const checkpointDue = [...new Set(made.filter((c) => c.version > 0 && c.version % interval === 0).map((c) => c.table))].sort();
+      const checkpointDue = [...new Set(made.filter((c) => checkpointDueAt(c.version, c.files ?? 0, interval)).map((c) => c.table))].sort();
       return checkpointDue.length > 0 ? { commits: made, checkpointDue } : { commits: made };
     },
 

@@ -14,6 +14,7 @@ import { silverOrdersKey } from '../../src/lake/keys.ts';
 import { readParquet, TABLES, writeParquet } from '../../src/lake/parquet.ts';
 import {
   applyCommit,
+  batchesHeldByRewrites,
   checkpointActions,
   checkpointKey,
   COMPACTED_BATCHES_TAG,
@@ -23,6 +24,7 @@ import {
   DeltaLog,
   emptySnapshot,
   encodeCheckpoint,
+  heldAfterCommit,
   lastCheckpointKey,
   liveDataKeys,
   orphanedCompactedKeys,
@@ -111,6 +113,26 @@ void describe('OPTIMIZE and VACUUM planning', () => {
     const hashOf = (key: string) => key.slice(key.lastIndexOf('-') + 1);
     assert.deepEqual(readded[0]!.sources, withLater[0]!.sources);
     assert.notEqual(hashOf(readded[0]!.target), hashOf(withLater[0]!.target), 'a source added again (its bytes may differ): a key never used before');
+  });
+
+  void it('keeps the batches compacted files and backfill parts hold up to date across commits, as a recount would find them', () => {
+    const part = (start: number, tag?: string) => `order_date=2026-11-27/part-0-${String(start).padStart(20, '0')}-${String(start + 9).padStart(20, '0')}${tag ? `.backfill-${tag}` : ''}.parquet`;
+    const compacted = add('order_date=2026-11-27/compacted-1-cccccccccccccccccccccccccccccccc.parquet', 100, { tags: { [COMPACTED_BATCHES_TAG]: '0-0-9 0-10-19@aa' } });
+    const s = snapshotOf(compacted, add(part(20)), add(part(30, 'aa')));
+    const held = batchesHeldByRewrites('silver/orders', s);
+    assert.deepEqual([...held].sort(), [['0-19', 1], ['0-39', 1], ['0-9', 1]]);
+    const actions: DeltaAction[] = [
+      { remove: { path: 'order_date=2026-11-27/compacted-1-cccccccccccccccccccccccccccccccc.parquet', deletionTimestamp: 5, dataChange: true } },
+      add(part(10, 'aa')),
+      add(part(0, 'bb')),
+      add(part(30, 'aa')),
+      { remove: { path: part(20), deletionTimestamp: 5, dataChange: true } },
+      add(part(20, 'bb')),
+    ];
+    heldAfterCommit(held, 'silver/orders', s, actions);
+    applyCommit(s, 1, actions);
+    assert.deepEqual([...held].sort(), [...batchesHeldByRewrites('silver/orders', s)].sort());
+    assert.deepEqual([...held].sort(), [['0-19', 1], ['0-29', 1], ['0-39', 1], ['0-9', 1]]);
   });
 
   void it('finds compacted files no version names once their run is past the retention, and leaves live, removed and young ones', () => {

@@ -64,18 +64,46 @@ function tagPartsOf(key: string, add: Pick<AddAction, 'tags'>): string[] {
 /** Names a backfill's part has (`….backfill-<tag>.parquet`), tested without parsing the whole name. */
 const BACKFILL_PART_MARK = '.backfill-';
 
+/** How many live files hold each batch, counting only compacted files and a backfill's parts. */
+export type HeldBatches = Map<string, number>;
+
+/** The batches a live file holds if it is a compacted file or a backfill's part; none for a stream part. */
+function batchesOfRewrite(tablePath: string, path: string, add: Pick<AddAction, 'tags'>): string[] {
+  if (add.tags?.[COMPACTED_BATCHES_TAG] === undefined && !path.includes(BACKFILL_PART_MARK)) return [];
+  return batchesOfFile(dataKeyOf(tablePath, path), add);
+}
+
 /**
  * The batches held by live files that are not the stream's own parts: compacted files and a
  * backfill's parts. With the batch's own keys, they tell whether a table holds a batch already
- * (its commit adds nothing then, docs/design.md §12). Only those files are parsed, so a round
- * costs a cheap scan of a table with many small parts.
+ * (its commit adds nothing then, docs/design.md §12). One pass over the snapshot; a writer keeps
+ * it up to date across its own commits with `heldAfterCommit`.
  */
-export function batchesHeldByRewrites(tablePath: string, snapshot: Pick<DeltaSnapshot, 'files'>): Set<string> {
-  const held = new Set<string>();
-  for (const [path, add] of snapshot.files) {
-    if (add.tags?.[COMPACTED_BATCHES_TAG] === undefined && !path.includes(BACKFILL_PART_MARK)) continue;
-    for (const batch of batchesOfFile(dataKeyOf(tablePath, path), add)) held.add(batch);
+export function batchesHeldByRewrites(tablePath: string, snapshot: Pick<DeltaSnapshot, 'files'>): HeldBatches {
+  const held: HeldBatches = new Map();
+  for (const [path, add] of snapshot.files) for (const batch of batchesOfRewrite(tablePath, path, add)) held.set(batch, (held.get(batch) ?? 0) + 1);
+  return held;
+}
+
+/** `held` of `before` changed, in place, by the commit `actions` made on it (an `add` replaces a live file of the same path). */
+export function heldAfterCommit(held: HeldBatches, tablePath: string, before: Pick<DeltaSnapshot, 'files'>, actions: readonly DeltaAction[]): HeldBatches {
+  // What the commit has done to a path so far: its new add, or null once removed.
+  const changed = new Map<string, Pick<AddAction, 'tags'> | null>();
+  const drop = (path: string) => {
+    const add = changed.has(path) ? changed.get(path) : before.files.get(path);
+    if (add) for (const batch of batchesOfRewrite(tablePath, path, add)) held.set(batch, (held.get(batch) ?? 1) - 1);
+  };
+  for (const action of actions) {
+    if ('remove' in action) {
+      drop(action.remove.path);
+      changed.set(action.remove.path, null);
+    } else if ('add' in action) {
+      drop(action.add.path);
+      changed.set(action.add.path, action.add);
+      for (const batch of batchesOfRewrite(tablePath, action.add.path, action.add)) held.set(batch, (held.get(batch) ?? 0) + 1);
+    }
   }
+  for (const [batch, count] of held) if (count <= 0) held.delete(batch);
   return held;
 }
 
