@@ -15,6 +15,7 @@ import {
   padOffset,
   quarantineKey,
   rawKey,
+  rewriteOf,
   salesByCategoryMinuteKey,
   silverItemsKey,
   silverOrdersKey,
@@ -67,6 +68,23 @@ void describe('lake keys', () => {
     assert.equal(batchRangeOf('state/partition=1/at=5.json'), undefined);
     assert.deepEqual(atOffsetOf(stateKey(5, 1234)), { partition: 5, offset: 1234 });
     assert.deepEqual(atOffsetOf(customerTotalsKey(5, 1233)), { partition: 5, offset: 1234 });
+  });
+
+  void it('names a backfill\'s parts with its tag before the extension, and reads batch, offset and tag back out of them', () => {
+    const tag = '0123456789abcdef';
+    assert.equal(silverOrdersKey('2025-03-01', 3, 1200, 1699, tag), `silver/orders/order_date=2025-03-01/part-3-${z(1200)}-${z(1699)}.backfill-${tag}.parquet`);
+    assert.equal(dqMetricsKey('2025-03-01', 0, 0, 9, tag), `gold/dq_metrics/batch_date=2025-03-01/part-0-${z(0)}-${z(9)}.backfill-${tag}.parquet`);
+    assert.equal(quarantineKey(3, 1200, 1699, tag), `quarantine/orders/partition=3/${z(1200)}-${z(1699)}.backfill-${tag}.parquet`);
+    assert.equal(customerTotalsKey(2, 499, tag), `gold/customer_totals/partition=2/at=${z(500)}.backfill-${tag}.parquet`);
+    assert.deepEqual(batchRangeOf(bronzeKey('2025-03-01', 4, 7, 70, tag)), { partition: 4, start: 7, end: 70, rewrite: tag });
+    assert.deepEqual(batchRangeOf(goldKey('city_orders', '2025-03-01', 4, 7, 70, tag)), { partition: 4, start: 7, end: 70, rewrite: tag });
+    assert.deepEqual(batchRangeOf(quarantineKey(4, 7, 70, tag)), { partition: 4, start: 7, end: 70, rewrite: tag });
+    assert.deepEqual(atOffsetOf(categoryTotalsKey(5, 1233, tag)), { partition: 5, offset: 1234, rewrite: tag });
+    assert.equal(rewriteOf(fraudAlertsKey('2025-03-01', 0, 0, 9, tag)), tag);
+    assert.equal(rewriteOf(customerTotalsKey(5, 1233, tag)), tag);
+    assert.equal(rewriteOf(fraudAlertsKey('2025-03-01', 0, 0, 9)), undefined, 'a stream part has none');
+    assert.equal(batchRangeOf(`raw/orders/batch_date=2026-11-25/partition=4/${z(7)}-${z(70)}.backfill-${tag}.jsonl.gz`), undefined, 'the raw zone is never tagged');
+    assert.throws(() => silverOrdersKey('2025-03-01', 3, 0, 9, 'Not/A-Tag'), /backfill tag/);
   });
 
   void it('rejects offsets, partitions, dates and names that would make a wrong or ambiguous key', () => {
