@@ -255,12 +255,6 @@ export function parseStateObjectKey(key: string): StateObject | undefined {
 /** Longest readable marker name; file systems refuse names over 255 bytes (ENAMETOOLONG). */
 const ALERT_MARKER_MAX_CHARS = 200;
 
-/**
- * Marker written once the SMTP server accepted an alert: `alerts/sent/<alertId, URL-encoded>`, or
- * `alerts/sent/sha256-<hex>` when the encoded id would be longer than 200 characters. Alert ids are
- * built from batch ids and digests (never from a message's fields), so the readable form is the
- * usual one; the digest keeps any id a valid object name on S3 and on disk alike.
- */
 /** Fraud mails waiting for the next digest (ALERT_DIGEST_MINUTES): `alerts/digest/<topic>/pending/<mailId>.json`. */
 export function digestPendingPrefix(topic: string): string {
   return `alerts/digest/${encodeURIComponent(topic)}/pending/`;
@@ -273,11 +267,48 @@ export function digestPlanKey(topic: string): string {
   return `alerts/digest/${encodeURIComponent(topic)}/plan.json`;
 }
 
-export function alertSentKey(alertId: string): string {
+/**
+ * A mail's name inside a marker folder: its id URL-encoded, or `sha256-<hex>` when the encoded id
+ * would be longer than 200 characters. Alert ids are built from batch ids and digests (never from a
+ * message's fields), so the readable form is the usual one; the digest keeps any id a valid object
+ * name on S3 and on disk alike.
+ */
+function alertMarkerName(alertId: string): string {
   if (alertId.length === 0) throw new RangeError('alert id must not be empty');
   const encoded = encodeURIComponent(alertId);
-  if (encoded.length <= ALERT_MARKER_MAX_CHARS) return `${ALERT_SENT_PATH}/${encoded}`;
-  return `${ALERT_SENT_PATH}/sha256-${createHash('sha256').update(alertId, 'utf8').digest('hex')}`;
+  if (encoded.length <= ALERT_MARKER_MAX_CHARS) return encoded;
+  return `sha256-${createHash('sha256').update(alertId, 'utf8').digest('hex')}`;
+}
+
+/**
+ * Marker written once the SMTP server accepted a mail:
+ * `alerts/sent/day=YYYY-MM-DD/<alertId, URL-encoded | sha256-hex>`. The day is the mail's marker
+ * day (the UTC date of the Kafka time of the batch that decided it, `markerDayOf`), the same on
+ * every retry and replay, so the check and the write meet; the lake maintenance deletes whole days
+ * once no mail of theirs can be decided again (docs/lake.md, "Sent-markers").
+ */
+export function alertSentKey(day: string, alertId: string): string {
+  return `${alertSentDayPrefix(day)}${alertMarkerName(alertId)}`;
+}
+
+/** Every marker of one day: the folder the maintenance deletes whole. */
+export function alertSentDayPrefix(day: string): string {
+  checkDate(day);
+  return `${ALERT_SENT_PATH}/day=${day}/`;
+}
+
+/**
+ * The marker as written before day folders existed, `alerts/sent/<alertId, URL-encoded | sha256-hex>`:
+ * still read (a mail marked there is sent), never written (docs/lake.md, "Sent-markers").
+ */
+export function legacyAlertSentKey(alertId: string): string {
+  return `${ALERT_SENT_PATH}/${alertMarkerName(alertId)}`;
+}
+
+/** The marker day of a mail decided by a batch whose Kafka time starts at `kafkaTs` (ms): its UTC date. */
+export function markerDayOf(kafkaTs: number): string {
+  if (!Number.isFinite(kafkaTs)) throw new RangeError(`Kafka time must be a finite number of ms, got ${kafkaTs}`);
+  return new Date(kafkaTs).toISOString().slice(0, 10);
 }
 
 /**

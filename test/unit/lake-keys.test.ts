@@ -34,7 +34,7 @@ void describe('lake keys', () => {
     assert.equal(silverItemsKey('2025-03-01', 3, 1200, 1699), `silver/order_items/order_date=2025-03-01/part-3-${z(1200)}-${z(1699)}.parquet`);
     assert.equal(quarantineKey(3, 1200, 1699), `quarantine/orders/partition=3/${z(1200)}-${z(1699)}.parquet`);
     assert.equal(stateKey(3, 1700), `state/partition=3/at=${z(1700)}.json`);
-    assert.equal(alertSentKey('fraud-3-1200-cust-7'), 'alerts/sent/fraud-3-1200-cust-7');
+    assert.equal(alertSentKey('2026-12-07', 'fraud-3-1200-cust-7'), 'alerts/sent/day=2026-12-07/fraud-3-1200-cust-7');
   });
 
   void it('puts gold tables under gold/<table> with one part per batch and date, or one snapshot per batch', () => {
@@ -96,12 +96,12 @@ void describe('lake keys', () => {
     assert.throws(() => bronzeKey('2025-3-1', 0, 0, 0), /YYYY-MM-DD/);
     assert.throws(() => bronzeKey('2025-13-01', 0, 0, 0), /YYYY-MM-DD/);
     assert.throws(() => goldKey('Sales/../x', '2025-03-01', 0, 0, 0), /snake_case/);
-    assert.throws(() => alertSentKey(''), RangeError);
-    assert.equal(alertSentKey('a/b c'), 'alerts/sent/a%2Fb%20c');
+    assert.throws(() => alertSentKey('2026-12-07', ''), RangeError);
+    assert.equal(alertSentKey('2026-12-07', 'a/b c'), 'alerts/sent/day=2026-12-07/a%2Fb%20c');
     // A long id (a 300-character customer id gave ENAMETOOLONG on disk) becomes a digest of fixed length.
-    const long = alertSentKey(`orders-0-0:${'9'.repeat(300)}`);
-    assert.match(long, /^alerts\/sent\/sha256-[0-9a-f]{64}$/);
-    assert.notEqual(long, alertSentKey(`orders-0-0:${'9'.repeat(301)}`));
+    const long = alertSentKey('2026-12-07', `orders-0-0:${'9'.repeat(300)}`);
+    assert.match(long, /^alerts\/sent\/day=2026-12-07\/sha256-[0-9a-f]{64}$/);
+    assert.notEqual(long, alertSentKey('2026-12-07', `orders-0-0:${'9'.repeat(301)}`));
   });
 
   void it('refuses keys that could leave the lake root', () => {
