@@ -2,7 +2,8 @@
 // latency per batch"): for every batch whose silver part a Delta commit added, the time from the
 // part stored (and from the batch's derivation done: its state delta stored) to the commit file
 // stored, from the objects' LastModified on the local S3 server. The pipeline bench leaves each
-// run's lake under `s3://orders-lake/bench-…` for this.
+// run's lake under `s3://orders-lake/bench-…` for this. After a backfill the second figure means
+// nothing: a backfill rewrites the state deltas (their keys are the stream's), so they are younger.
 //
 //   npx tsx bench/commit-latency.ts [LAKE_URI]      (default: LAKE_URI of the environment)
 import { loadConfig } from '../src/config.ts';

@@ -49,8 +49,14 @@ export function register(program: Command): void {
         if (!options.wait) return;
 
         const display = progressDisplay(Boolean(options.json));
+        // One query at a time, and the last one awaited before the connection closes: a query still
+        // retrying on a closed channel throws from a timer and kills the process after the backfill succeeded.
+        let inFlight: Promise<void> | undefined;
         const poll = setInterval(() => {
-          handle.query<BackfillProgress>(BACKFILL_PROGRESS_QUERY).then(display.update, () => undefined);
+          inFlight ??= handle
+            .query<BackfillProgress>(BACKFILL_PROGRESS_QUERY)
+            .then(display.update, () => undefined)
+            .finally(() => (inFlight = undefined));
         }, 500);
         try {
           await handle.result();
@@ -63,6 +69,7 @@ export function register(program: Command): void {
           process.exitCode = 1;
         } finally {
           clearInterval(poll);
+          await inFlight;
         }
       });
     });
