@@ -2,7 +2,7 @@
 // partition's next checkpoint. Shared by the streaming batch workflow and the backfill, so a
 // backfilled batch is derived by exactly the code that derived it the first time.
 import { TimeoutType } from '@temporalio/common';
-import { ActivityFailure, log, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, log, patched, proxyActivities, proxyLocalActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { DETERMINISTIC_FAILURE_TYPES } from '../contract/failure-types.ts';
 import type { BatchRef, CheckpointResult, DeriveInput, DeriveResult, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from '../contract/batch.ts';
@@ -68,6 +68,18 @@ type StageActivities = typeof stages;
 
 /** Look-ups: checkpoint checks, listings. */
 export const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: RETRY,
+});
+
+/**
+ * The same look-ups as local activities: run by the worker that runs the workflow task, recorded
+ * as a marker, so they cost no task-queue round trip and no workflow task of their own. Only for
+ * reads that are short and idempotent (a listing and a HEAD on S3, at most one visibility query).
+ * A retry backs off at most 10 s, below the SDK's one-minute local retry threshold, so an S3 outage
+ * is retried inside the workflow task (which the SDK keeps alive) for the same ~9 minutes as `quick`.
+ */
+export const localLookups = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: RETRY,
 });
