@@ -137,7 +137,7 @@ const scenarios = (calls: Calls): Scenario[] => [
   },
   {
     name: 'batch-signal-first-woken',
-    why: 'the checkpoint is missing at the one local look-up; the predecessor\'s signal wakes the batch; wake-up and commit request in one task (patched signal-first-wait, wake-with-commit)',
+    why: 'the checkpoint is missing at the one local look-up; the predecessor\'s signal wakes the batch; wake-up and commit request in one task; no older patch asked (patched signal-first)',
     activities: () =>
       stubActivities({
         checkpointStatus: async () => {
@@ -157,7 +157,7 @@ const scenarios = (calls: Calls): Scenario[] => [
   },
   {
     name: 'batch-signal-first-blocked-then-released',
-    why: 'no signal comes: local look-ups on the safety timer, the batch names its blocker in BlockedBy, then finds the state and clears it (patched signal-first-wait)',
+    why: 'no signal comes: local look-ups on the safety timer, the batch names its blocker in BlockedBy, then finds the state and clears it (patched signal-first)',
     activities: () => {
       let asked = 0;
       return stubActivities({

@@ -139,7 +139,7 @@ export async function deriveBatch(
  * known (the partition's first batch, or a hint never written), any worker takes it and becomes
  * the holder: one activity needs no look-up to keep its stages on one worker.
  */
-async function deriveInOneActivity(input: DeriveInput, stateQueue: string | undefined): Promise<DeriveResult> {
+export async function deriveInOneActivity(input: DeriveInput, stateQueue: string | undefined): Promise<DeriveResult> {
   if (stateQueue !== undefined) {
     try {
       return await proxyActivities<Activities>({ ...DERIVE_OPTIONS, taskQueue: stateQueue, scheduleToStartTimeout: STATE_HOLDER_PICKUP_TIMEOUT }).deriveBatch(input);

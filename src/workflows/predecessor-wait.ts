@@ -21,14 +21,6 @@ export interface PredecessorWait {
 }
 
 /**
- * Patch id: a batch that the signal did not reach before it ran looks once, as a local activity
- * (no task-queue round trip, no workflow task of its own), and then waits for the signal, with
- * look-ups only on a safety timer of seconds, not a quarter second. Histories from before re-checked
- * with activities on a timer from 250 ms up.
- */
-export const SIGNAL_FIRST_WAIT_PATCH = 'signal-first-wait';
-
-/**
  * Patch id: a batch that already knows its state before it exists skips the first checkpoint
  * look-up too — the partition's first batch (the bridge says so: it starts from empty state) and a
  * batch whose predecessor's signal arrived before it ran. Histories from before always looked once.
@@ -58,13 +50,21 @@ const NAME_BLOCKER_FROM_RECHECK = 1;
 /** How long to sleep between checkpoint checks when no signal arrives, in histories from before the signal-first wait. */
 const LEGACY_RECHECK_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000];
 
-/** Returns once the partition's state before the batch exists; `wait.stateQueue` then names its holder, when known. */
-export async function waitForPredecessorState(ref: BatchRef, firstBatch: boolean, wait: PredecessorWait): Promise<void> {
+/**
+ * Returns once the partition's state before the batch exists; `wait.stateQueue` then names its
+ * holder, when known. `signalFirst`: the batch workflow's `signal-first` patch (one look-up, as a
+ * local activity, then the signal with look-ups on a safety timer of seconds); without it, the
+ * loop of histories from before (an activity on a timer from 250 ms up).
+ */
+export async function waitForPredecessorState(ref: BatchRef, firstBatch: boolean, wait: PredecessorWait, signalFirst: boolean): Promise<void> {
   // The bridge knows the partition's first batch; a signal that came before this run started is proof too.
-  const stateKnown = (firstBatch || wait.predecessorDone) && patched(SKIP_KNOWN_CHECKPOINT_LOOKUP);
-  if (stateKnown) return;
-  if (patched(SIGNAL_FIRST_WAIT_PATCH)) await waitSignalFirst(ref, firstBatch, wait);
-  else await recheckOnTimer(ref, firstBatch, wait);
+  const known = firstBatch || wait.predecessorDone;
+  if (signalFirst) {
+    if (!known) await waitSignalFirst(ref, firstBatch, wait);
+    return;
+  }
+  if (known && patched(SKIP_KNOWN_CHECKPOINT_LOOKUP)) return;
+  await recheckOnTimer(ref, firstBatch, wait);
 }
 
 async function waitSignalFirst(ref: BatchRef, firstBatch: boolean, wait: PredecessorWait): Promise<void> {

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { SA } from '../contract/search-attributes.ts';
-import { deriveBatch, lakeKeysOf, stages } from './batch-stages.ts';
+import { deriveBatch, deriveInOneActivity, lakeKeysOf, stages } from './batch-stages.ts';
 import { snapshotPartitionState } from './snapshot-partition-state.ts';
 import { commitToDelta, DELTA_COMMIT_PATCH } from './delta-committer.ts';
 import { sendBatchAlerts } from './batch-alerts.ts';
@@ -40,11 +40,16 @@ export const checkpointReady = defineSignal<[CheckpointReadyInfo?]>(CHECKPOINT_R
 const ALERTS_OFF_PATH_PATCH = 'alerts-off-path';
 
 /**
- * Patch id: the successor's wake-up and the Delta commit request leave in the same workflow task,
- * so their two signal round trips overlap instead of following each other. Histories from before
- * waited for the wake-up to be delivered before asking for the commit.
+ * Patch id, checked once at the start of every run: the batch waits on its predecessor's signal
+ * (src/workflows/predecessor-wait.ts: one local look-up, then a safety timer of seconds), and its
+ * own wake-up for the successor and its Delta commit request leave in the same workflow task, so
+ * their two signal round trips overlap. A run with this marker was recorded by code in which
+ * every older patch of this workflow holds (state-affinity, one-derive-activity,
+ * skip-known-checkpoint-lookup, delta-commit, alerts-off-path), so it does not ask for them: each
+ * `patched()` call costs a marker event and an upsert of the TemporalChangeVersion search
+ * attribute (a visibility write) per batch. Histories from before take the paths their patches chose.
  */
-const WAKE_WITH_COMMIT_PATCH = 'wake-with-commit';
+const SIGNAL_FIRST_PATCH = 'signal-first';
 
 export async function processOrderBatch(input: BatchInput): Promise<BatchResult> {
   const batchId = batchWorkflowId(input.topic, input.partition, input.startOffset);
@@ -56,13 +61,17 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
     wait.stateQueue = info?.stateQueue ?? wait.stateQueue;
   });
 
+  const signalFirst = patched(SIGNAL_FIRST_PATCH);
+
   // 1. Wait for the partition's state before this batch (docs/design.md §4).
-  await waitForPredecessorState(ref, input.firstBatch, wait);
+  await waitForPredecessorState(ref, input.firstBatch, wait, signalFirst);
   // The Web UI shows these details on the run's page ("current details"): where the batch is now.
   setCurrentDetails('Deriving bronze, silver and gold');
 
   // 2–5. raw → bronze → silver → gold, fraud, quality → the checkpoint after this batch.
-  const derived = await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true, stateQueue: wait.stateQueue });
+  const derived = signalFirst
+    ? await deriveInOneActivity({ ...ref, rawKey: input.rawKey, batchDate: input.batchDate, copyToDlq: true }, wait.stateQueue)
+    : await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true, stateQueue: wait.stateQueue });
   const { ingest, enrich, fraud, quality } = derived;
   upsertSearchAttributes([
     { key: SA.OrderCount, value: enrich.orderCount },
@@ -71,16 +80,15 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   ]);
 
   // The next batch may start as soon as the state after this one exists.
-  const wakeWithCommit = patched(WAKE_WITH_COMMIT_PATCH);
   const woken = wakeSuccessor(batchWorkflowId(input.topic, input.partition, input.endOffset + 1), { stateQueue: derived.checkpoint?.stateQueue });
-  if (!wakeWithCommit) await woken;
+  if (!signalFirst) await woken;
   // Every so many deltas, a snapshot of the partition's state, in its own workflow: off this path.
   if (derived.checkpoint?.snapshotDue) await startStateSnapshot(input.topic, input.partition, input.endOffset + 1);
 
   const lakeKeys = lakeKeysOf(derived);
   // The batch's files become visible in one Delta commit per table (docs/design.md §12): once the
   // successor's wake-up is sent (off the partition's critical path), before the alerts (a mail names data readers can see).
-  if (patched(DELTA_COMMIT_PATCH)) {
+  if (signalFirst || patched(DELTA_COMMIT_PATCH)) {
     setCurrentDetails('Committing to the Delta tables');
     await commitToDelta(input.topic, { requester: batchId, partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, keys: lakeKeys });
   }
@@ -92,7 +100,7 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   const alertInput: AlertInput = { ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys, kafkaTs: quality.kafkaTs };
   let alertsSent: number | undefined;
   let alertsWorkflowId: string | undefined;
-  if (hasAlerts && patched(ALERTS_OFF_PATH_PATCH)) {
+  if (hasAlerts && (signalFirst || patched(ALERTS_OFF_PATH_PATCH))) {
     alertsWorkflowId = await startBatchAlerts(alertInput);
   } else if (hasAlerts) {
     alertsSent = (await stages.sendAlerts(alertInput)).sent;
