@@ -354,7 +354,9 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
     const fraudKeys = (await listWithTimes(config, 'gold/fraud_alerts/')).filter((o) => o.key.endsWith('.parquet')).map((o) => o.key);
     const fraudAlerts = (await mapConcurrent(fraudKeys, 8, async (key) => (await readParquet((await lake.get(key))!)) as unknown as FraudAlertRow[])).flat();
     // The sent-marker's acceptedAt is taken by the worker the moment the SMTP server accepted the
-    // mail, in ms (maildev's own receipt time has whole seconds only).
+    // mail, in ms (maildev's own receipt time has whole seconds only). Markers live in day folders
+    // (alerts/sent/day=D/…; flat alerts/sent/<id> before them): the listing is recursive, so one
+    // prefix reads them all.
     const markers = await listWithTimes(config, 'alerts/sent/');
     const sent: SentAlert[] = await mapConcurrent(markers, 8, async (m) => {
       const marker = JSON.parse(new TextDecoder().decode((await lake.get(m.key))!)) as { alertId: string; acceptedAt: string };
@@ -370,6 +372,9 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<P
       resources: sampler.figures(fromMs, toMs),
       loadAverage,
     };
+    // An alert latency of nothing is a broken measurement (it once read no marker and said 0), not a fast pipeline.
+    const decidedMails = fraudAlerts.reduce((n, row) => n + mailsOfAlertRow(row).length, 0);
+    if (figures.toAlert.count === 0 && decidedMails > 0) log(`latency: WARNING: ${decidedMails} fraud mails decided but no sent-marker matched one (${markers.length} markers read): the alert latency is not measured`);
     log(`latency at ${rate}/s: silver p50/p95/p99 ${figures.toSilver.p50Ms}/${figures.toSilver.p95Ms}/${figures.toSilver.p99Ms} ms; alert ${figures.toAlert.p50Ms}/${figures.toAlert.p95Ms}/${figures.toAlert.p99Ms} ms (${figures.toAlert.count} alerts)`);
     return figures;
   }

@@ -87,7 +87,7 @@ export const SETTINGS = {
   STATE_MEMORY_MB: [positiveInt, '256', 'page cache of one worker\'s partition state stores together; state beyond it stays on local disk'],
   STATE_SNAPSHOT_EVERY_BATCHES: [positiveInt, '200', 'a partition\'s state is snapshotted to the lake after this many batch deltas'],
   STATE_SNAPSHOT_EVERY_MB: [positiveInt, '64', '... or after this many MiB of deltas, whichever comes first'],
-  STATE_RETENTION_HOURS: [positiveInt, '168', 'how far back (Kafka time) state stays rebuildable for replay and backfill; older snapshots and deltas are deleted'],
+  STATE_RETENTION_HOURS: [positiveInt, '168', 'how far back (Kafka time) state stays rebuildable for replay and backfill; older snapshots and deltas are deleted; the alert sent-markers are kept this long in whole days plus one'],
   WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt, '16', 'activities one worker runs at once'],
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [positiveInt, '16', 'workflow tasks one worker runs at once'],
   // The SDK's default scales with the V8 heap limit (~2,300 runs on a 24 GiB machine), and the

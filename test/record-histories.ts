@@ -171,6 +171,34 @@ const scenarios = (calls: Calls): Scenario[] => [
       return [handle];
     },
   },
+  {
+    name: 'backfill-new-keys',
+    why: 'a backfill whose parts go under keys tagged by its run (patched backfill-new-keys), committed in one REPLACE per table',
+    activities: () =>
+      stubActivities({
+        planBackfill: async (input: BackfillInput) => [
+          { date: input.from, partition: 0, batches: 2 },
+          { date: input.from, partition: 1, batches: 1 },
+        ],
+        listBackfillBatches: async (input: BackfillDayInput) => {
+          const batches: BackfillBatch[] = Array.from({ length: input.partition === 0 ? 2 : 1 }, (_, i) => ({
+            startOffset: i * 100,
+            endOffset: i * 100 + 99,
+            rawKey: `raw/orders/batch_date=${input.date}/partition=${input.partition}/${i * 100}-${i * 100 + 99}.jsonl.gz`,
+            firstBatch: i === 0,
+          }));
+          return { batches, more: false };
+        },
+      }),
+    async run(env, taskQueue) {
+      const input: BackfillInput = { topic: 'orders', from: '2026-11-27', to: '2026-11-27', source: 'raw', concurrency: 2 };
+      const parentId = backfillWorkflowId(input.topic, input.from, input.to);
+      const handle = await env.client.workflow.start('backfillOrders', { taskQueue, workflowId: parentId, args: [input] });
+      await handle.result();
+      const children = [`${parentId}-2026-11-27-p0`, `${parentId}-2026-11-27-p1`];
+      return [handle, ...children.map((id) => env.client.workflow.getHandle(id))];
+    },
+  },
   // Last: the alert workflow it starts stops the time-skipping server skipping time for what follows.
   {
     name: 'batch-alerts-off-path',

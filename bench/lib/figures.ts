@@ -52,3 +52,42 @@ export function alertLatencies(sent: readonly SentAlert[], fraudAlerts: readonly
   }
   return out;
 }
+
+/** A commit file of a table's Delta log: when it was stored, and the data files it added. */
+export interface TimedCommit {
+  version: number;
+  lastModifiedMs: number;
+  /** Lake keys of its `add`s. */
+  added: string[];
+}
+
+/** A batch's commit latency: from a moment of the batch (its silver part stored, its derivation done) to the commit that added its part stored. */
+export interface BatchCommitLatency {
+  batch: string;
+  fromPartMs: number;
+  fromDerivedMs: number | null;
+}
+
+/**
+ * Per batch, how long its silver rows waited in the lake before a reader of the Delta log could see
+ * them: from the batch's (last) silver part stored to the log commit that added it stored, and from
+ * the batch's derivation done (its state delta, the last object the derivation writes) to that
+ * commit. The first commit that adds a part counts (a later OPTIMIZE or backfill is not a batch's commit).
+ */
+export function commitLatencies(parts: readonly Pick<TimedPart & { key: string }, 'key' | 'partition' | 'endOffset' | 'lastModifiedMs'>[], commits: readonly TimedCommit[], derived: readonly { partition: number; endOffset: number; lastModifiedMs: number }[]): BatchCommitLatency[] {
+  const committedAt = new Map<string, number>();
+  for (const commit of [...commits].sort((a, b) => a.version - b.version)) for (const key of commit.added) if (!committedAt.has(key)) committedAt.set(key, commit.lastModifiedMs);
+  const derivedAt = new Map(derived.map((d) => [`${d.partition}-${d.endOffset}`, d.lastModifiedMs]));
+  const batches = new Map<string, { partMs: number; commitMs: number }>();
+  for (const part of parts) {
+    const commitMs = committedAt.get(part.key);
+    if (commitMs === undefined) continue; // never committed (a run stopped before its commit)
+    const batch = `${part.partition}-${part.endOffset}`;
+    const seen = batches.get(batch);
+    batches.set(batch, { partMs: Math.max(seen?.partMs ?? -Infinity, part.lastModifiedMs), commitMs: Math.max(seen?.commitMs ?? -Infinity, commitMs) });
+  }
+  return [...batches].map(([batch, { partMs, commitMs }]) => {
+    const done = derivedAt.get(batch);
+    return { batch, fromPartMs: commitMs - partMs, fromDerivedMs: done === undefined ? null : commitMs - done };
+  });
+}

@@ -7,6 +7,8 @@ import type { Config } from '../../src/config.ts';
 import type { SilverOrderRow } from '../../src/domain/rows.ts';
 import { batchRangeOf, parseStateObjectKey } from '../../src/lake/keys.ts';
 import { readParquet } from '../../src/lake/parquet.ts';
+import { dataKeyOf, decodeCommit, deltaLogPrefix, versionOfCommitKey } from '../../src/lake/delta/index.ts';
+import type { TimedCommit } from './figures.ts';
 import { s3ClientFor } from '../../src/lake/s3-store.ts';
 import { openLake, parseLakeUri, s3SettingsOf } from '../../src/lake/store.ts';
 
@@ -49,6 +51,20 @@ export async function mapConcurrent<T, R>(items: readonly T[], concurrency: numb
   return out;
 }
 
+/** The commits of a table's Delta log still in the lake, with when each was stored and the keys it added. */
+export async function readLogCommits(config: LakeConfig, tablePath: string): Promise<TimedCommit[]> {
+  const lake = openLake(config);
+  const objects = (await listWithTimes(config, deltaLogPrefix(tablePath))).flatMap((o) => {
+    const version = versionOfCommitKey(o.key);
+    return version === undefined ? [] : [{ ...o, version }];
+  });
+  return mapConcurrent(objects, 8, async (object) => {
+    const actions = decodeCommit(new TextDecoder().decode((await lake.get(object.key))!), object.key);
+    const added = actions.flatMap((a) => ('add' in a ? [dataKeyOf(tablePath, a.add.path)] : []));
+    return { version: object.version, lastModifiedMs: object.lastModifiedMs, added };
+  });
+}
+
 export interface SilverPart extends LakeObject {
   partition: number;
   endOffset: number;
@@ -58,8 +74,12 @@ export interface SilverPart extends LakeObject {
 /** Every silver orders part with its rows (order id and Kafka timestamp only). */
 export async function readSilverParts(config: LakeConfig): Promise<SilverPart[]> {
   const lake = openLake(config);
-  // Batch parts only: not the Delta log's checkpoints (Parquet too) nor OPTIMIZE's compacted files, which name no batch.
-  const objects = (await listWithTimes(config, 'silver/orders/')).filter((o) => o.key.endsWith('.parquet') && batchRangeOf(o.key) !== undefined);
+  // The stream's batch parts only: not the Delta log's checkpoints (Parquet too), OPTIMIZE's compacted
+  // files (which name no batch) nor a backfill's re-derived parts (`.backfill-<tag>`: the same orders again, later).
+  const objects = (await listWithTimes(config, 'silver/orders/')).filter((o) => {
+    const range = o.key.endsWith('.parquet') ? batchRangeOf(o.key) : undefined;
+    return range !== undefined && range.rewrite === undefined;
+  });
   return mapConcurrent(objects, 8, async (object) => {
     const range = batchRangeOf(object.key)!;
     const rows = await readParquet((await lake.get(object.key))!);

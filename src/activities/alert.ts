@@ -14,7 +14,7 @@ import { renderFraudAlertEmail, renderQualityAlertEmail } from '../domain/alert-
 import { mailsOfAlertRow } from '../domain/fraud/evaluate.ts';
 import type { DqMetricRow, FraudAlertRow, SilverOrderRow } from '../domain/rows.ts';
 import { kafkaTsSpanOf, type QualityFinding, type QualityMail } from '../domain/quality-episodes.ts';
-import { alertSentKey } from '../lake/keys.ts';
+import { markerDayOf } from '../lake/keys.ts';
 import { metrics } from '../metrics.ts';
 import { workflowRunUrl } from '../contract/web-ui.ts';
 import {
@@ -29,6 +29,9 @@ import type { BatchIo } from './batch-io.ts';
 import { flushDigest, queueForDigest } from './alert-digest.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
 import { retryInPlace } from './retry-in-place.ts';
+import { isMarkedSent, sentMarkerKey } from './sent-markers.ts';
+import { forEachConcurrently } from './concurrently.ts';
+import { SMTP_POOL_CONNECTIONS } from './smtp-transport.ts';
 
 /** How long a sent mail's marker write is retried in place: an S3 restart, with room (heartbeats keep the activity alive). */
 const MARKER_RETRY_MS = 90_000;
@@ -37,10 +40,15 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
   const { config } = deps;
   const runUrl = (batchId: string): string => workflowRunUrl(config.TEMPORAL_UI_URL, config.TEMPORAL_NAMESPACE, batchId);
 
-  /** Sends `mail` unless its marker says it was accepted before; returns whether it was sent now. */
-  const sendOnce = async (alertId: string, mail: OutgoingMail): Promise<boolean> => {
-    const marker = alertSentKey(alertId);
-    if (await deps.lake.exists(marker)) return false;
+  /**
+   * Sends `mail` unless its marker says it was accepted before; returns whether it was sent now.
+   * `day` is the mail's marker day (markerDayOf), a function of what decided the mail, so every
+   * retry and replay checks and writes the same folder; undefined only for a digest of entries
+   * queued before day folders, which keeps the flat marker.
+   */
+  const sendOnce = async (day: string | undefined, alertId: string, mail: OutgoingMail): Promise<boolean> => {
+    const marker = sentMarkerKey(day, alertId);
+    if (await isMarkedSent(deps.lake, day, alertId)) return false;
     // An attempt Temporal has given up on (timed out, its retry already running) must not send too.
     cancellationSignal().throwIfAborted();
     await deps.sendMail(mail);
@@ -68,28 +76,39 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         heartbeat(result);
       };
 
+      // The batch's Kafka time (from its quality check over every record, valid or not; read from
+      // silver for a batch recorded before that was returned): the same on every retry and replay.
+      let silver: SilverOrderRow[] | undefined;
+      const silverRows = async (): Promise<SilverOrderRow[]> => (silver ??= await io.readParts<SilverOrderRow>(input.silverKeys));
       const alerts = await io.readParts<FraudAlertRow>(input.fraudKeys);
       if (alerts.length > 0) {
-        const orders = new Map((await io.readParts<SilverOrderRow>(input.silverKeys)).map((o) => [o.orderId, o]));
-        for (const alert of alerts) {
+        const orders = new Map((await silverRows()).map((o) => [o.orderId, o]));
+        // The marker day of every mail this batch decided: the UTC date of the batch's first Kafka time.
+        const batchKafkaTs = input.kafkaTs ?? kafkaTsSpanOf(await silverRows());
+        const markerDay = batchKafkaTs ? markerDayOf(batchKafkaTs.first) : undefined;
+        // One alert's mails go in order (a first mail before its escalation); different alerts' mails
+        // are independent, so a few go at once over the pooled connections (smtp-transport.ts).
+        const mailAlert = async (alert: FraudAlertRow): Promise<void> => {
           const flagged = alert.orderIds.split(',').map((id) => orders.get(id)).filter((o): o is SilverOrderRow => o !== undefined);
           // Each mail the batch decided for the alert (first mail or escalation); a row with none
           // is an update below the threshold or inside the cooldown: in the lake, not mailed.
           for (const mail of mailsOfAlertRow(alert)) {
             if (config.ALERT_DIGEST_MINUTES > 0) {
               // Digest mode: the mail waits in the outbox for the next digest (alert-digest.ts).
-              if (await queueForDigest(deps.lake, input.topic, digestEntryOf(alert, mail, runUrl(alert.batchId)))) result.queued = (result.queued ?? 0) + 1;
+              if (await queueForDigest(deps.lake, input.topic, { ...digestEntryOf(alert, mail, runUrl(alert.batchId)), ...(markerDay ? { markerDay } : {}) })) result.queued = (result.queued ?? 0) + 1;
               heartbeat(result);
               continue;
             }
-            const sent = await sendOnce(mail.mailId, renderFraudAlertEmail(alert, flagged, links, envelope, mail));
+            const sent = await sendOnce(markerDay, mail.mailId, renderFraudAlertEmail(alert, flagged, links, envelope, mail));
             if (sent) {
               const newest = Math.max(...flagged.filter((o) => mail.orderIds.includes(o.orderId)).map((o) => o.kafkaTs));
               if (Number.isFinite(newest)) metrics.latencyToAlert.observe(Math.max(0, Date.now() - newest) / 1000);
             }
             count(sent, 'fraud');
           }
-        }
+        };
+        // Digest entries are queued one at a time, as before: there is no SMTP round trip to overlap.
+        await forEachConcurrently(alerts, config.ALERT_DIGEST_MINUTES > 0 ? 1 : SMTP_POOL_CONNECTIONS, mailAlert);
       }
 
       const breaches = (await io.readParts<DqMetricRow>(input.dqKeys)).filter((m) => m.breached);
@@ -98,7 +117,7 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         // mail. The topic's quality-alerts workflow decides and sends (one sender); this batch only
         // hands its breaches over (a signal: milliseconds, not the mail). A retry hands them over
         // again; the workflow counts each batch's breach once.
-        const span = input.kafkaTs ?? kafkaTsSpanOf(await io.readParts<SilverOrderRow>(input.silverKeys)) ?? { first: Date.now(), last: Date.now() };
+        const span = input.kafkaTs ?? kafkaTsSpanOf(await silverRows()) ?? { first: Date.now(), last: Date.now() };
         const findings: QualityFinding[] = breaches.map((breach) => ({ batchId: input.batchId, firstKafkaTs: span.first, lastKafkaTs: span.last, breach }));
         const signal: QualityFindingsSignal = { findings, cooldownMs: config.ALERT_COOLDOWN };
         const start: QualityAlertsInput = { topic: input.topic, cooldownMs: config.ALERT_COOLDOWN };
@@ -126,7 +145,8 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
       const { alertId, finding, episode } = input.mail;
       const links = { temporalRunUrl: runUrl(finding.batchId), dashboardUrl: config.DASHBOARD_URL };
       const envelope = { from: config.ALERT_FROM, to: config.ALERT_TO };
-      const sent = await sendOnce(alertId, renderQualityAlertEmail(alertId, [finding.breach], links, envelope, episode));
+      // The finding (with its batch's Kafka time) is fixed in the quality-alerts workflow's history before the send.
+      const sent = await sendOnce(markerDayOf(finding.firstKafkaTs), alertId, renderQualityAlertEmail(alertId, [finding.breach], links, envelope, episode));
       if (sent) metrics.alertsSent.inc({ kind: 'data-quality' });
       return { sent };
     },
@@ -134,8 +154,8 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
     /** Digest mode: one mail listing the fraud mails queued since the last digest (run by the alertDigest workflow). */
     async sendAlertDigest(input: { topic: string }): Promise<{ digestId?: string; alerts: number }> {
       const envelope = { from: config.ALERT_FROM, to: config.ALERT_TO };
-      const flushed = await flushDigest(deps.lake, input.topic, async (id, entries) => {
-        if (await sendOnce(id, renderFraudDigestEmail(id, entries, config.DASHBOARD_URL, envelope))) metrics.alertsSent.inc({ kind: 'fraud-digest' });
+      const flushed = await flushDigest(deps.lake, input.topic, async (id, day, entries) => {
+        if (await sendOnce(day, id, renderFraudDigestEmail(id, entries, config.DASHBOARD_URL, envelope))) metrics.alertsSent.inc({ kind: 'fraud-digest' });
       });
       return flushed ? { digestId: flushed.digestId, alerts: flushed.alerts } : { alerts: 0 };
     },

@@ -7,6 +7,7 @@ import { stateKeysOf, type PartitionState, type StateKeys } from '../domain/stat
 import type { BatchRef } from '../contract/batch.ts';
 import type { PartitionStates } from '../state-store/partition-states.ts';
 import { ImmutableCache } from './lake-cache.ts';
+import { fileStatsOf, type FileStats } from '../lake/delta/stats.ts';
 
 /** A batch's silver rows with the slice of the partition state before it: what gold, fraud and the checkpoint read. */
 export interface SilverRows {
@@ -17,11 +18,19 @@ export interface SilverRows {
 
 type StateRef = Pick<BatchRef, 'partition' | 'startOffset' | 'firstBatch'>;
 
+export interface WrittenPart {
+  size: number;
+  stats: FileStats;
+}
+
 export class BatchIo {
   /** Up to 256 parts and 250,000 rows: the stages in flight (one batch per partition), not the whole run. */
   private readonly parts = new ImmutableCache<unknown[]>(256, 250_000, (rows) => rows.length);
-  /** Sizes of the parts this worker wrote: the Delta commit needs size and rows, and saves reading them back. */
-  private readonly sizes = new ImmutableCache<number>(1024);
+  /**
+   * Size and Delta statistics of the parts this worker wrote (under 2 kB each): the Delta commit
+   * needs both, and saves reading the part back and parsing it (docs/benchmarks.md, "Alert mails").
+   */
+  private readonly written = new ImmutableCache<WrittenPart>(4096);
 
   constructor(
     readonly lake: LakeStore,
@@ -32,7 +41,7 @@ export class BatchIo {
     const bytes = writeParquet(table, rows as Record<string, unknown>[]);
     await this.lake.put(key, bytes, 'application/vnd.apache.parquet');
     this.parts.set(key, rows);
-    this.sizes.set(key, bytes.byteLength);
+    this.written.set(key, { size: bytes.byteLength, stats: fileStatsOf(table, rows as Record<string, unknown>[]) });
   }
 
   /** Writes rows split by date, one part per date, all at once; returns the keys (in the order the dates first appear). */
@@ -76,11 +85,9 @@ export class BatchIo {
     return this.silverRows(ref, orders, items);
   }
 
-  /** Size and rows of a part this worker wrote, while both are cached; undefined otherwise. */
-  writtenPart(key: string): { size: number; rows: unknown[] } | undefined {
-    const size = this.sizes.peek(key);
-    const rows = this.parts.peek(key);
-    return size === undefined || rows === undefined ? undefined : { size, rows };
+  /** Size and statistics (of every column) of a part this worker wrote, while cached; undefined otherwise. */
+  writtenPart(key: string): WrittenPart | undefined {
+    return this.written.peek(key);
   }
 
   async readPart<T>(key: string): Promise<T[]> {

@@ -1,22 +1,32 @@
 // The Delta commit of a committer round (docs/design.md §12): for each table the requests touch,
-// one new version that adds the files not yet in it (and, for a backfill, removes the files it
-// replaces), with the `txn` of every partition's batches. Idempotent: a file already in the table
-// is not added again, so a retried round commits only what the first attempt did not.
+// one new version that adds the batches not yet in it (and, for a backfill, adds its new parts and
+// removes the files they replace), with the `txn` of every partition's batches. Idempotent: a
+// batch the table holds already (its files, a compacted file or a backfill's parts holding it) is
+// not added again, and a backfill's part in the table is not added again, so a retried round
+// commits only what the first attempt did not.
 import { ApplicationFailure } from '@temporalio/activity';
 import { readParquet } from '../lake/parquet.ts';
+import { rewriteOf } from '../lake/keys.ts';
 import {
+  batchesHeldByRewrites,
   batchesOfFile,
+  heldAfterCommit,
   dataKeyOf,
   DELTA_TABLES,
   deltaLogOf,
   deltaTableOfKey,
   fileStatsOf,
+  statsWithout,
+  checkpointDueAt,
   planCommit,
   planCompactionCommit,
   relativeDataPath,
   sourcePartsOf,
   type DataFileFacts,
+  type DeltaAction,
+  type DeltaSnapshot,
   type DeltaTable,
+  type HeldBatches,
 } from '../lake/delta/index.ts';
 import type { LakeStore } from '../lake/store.ts';
 import {
@@ -34,13 +44,39 @@ import type { ActivityDeps } from './deps.ts';
 
 interface TableWork {
   table: DeltaTable;
-  add: Set<string>;
+  /** A batch's files, per batch (`<partition>-<end>`): added together unless the table holds the batch already. */
+  appends: Map<string, Set<string>>;
+  /** A backfill's files: added unless in the table already (a stream key of a backfill from before new keys: added again, its bytes changed). */
+  replacements: Set<string>;
   remove: Set<string>;
   replace: boolean;
-  /** Backfill: batches (`<partition>-<end>`) whose files in the table not in `add` are removed. */
+  /** Backfill: batches (`<partition>-<end>`) whose files in the table not in `replacements` are removed. */
   replacedBatches: Set<string>;
   txns: Map<string, number>;
   batches: string[];
+}
+
+/**
+ * Per lake and table, the batches compacted files and backfill parts hold, at a version: the
+ * committer is the tables' only writer, so this process advances it with its own commits and a
+ * round costs the files it changes; at any other version (another worker committed, OPTIMIZE) it
+ * is counted again from the snapshot.
+ */
+const heldByLake = new WeakMap<LakeStore, Map<string, { version: number; held: HeldBatches }>>();
+
+function heldBatchesOf(lake: LakeStore, tablePath: string, snapshot: DeltaSnapshot): { held: HeldBatches; advance: (actions: readonly DeltaAction[]) => void } {
+  let tables = heldByLake.get(lake);
+  if (!tables) heldByLake.set(lake, (tables = new Map()));
+  let entry = tables.get(tablePath);
+  if (entry?.version !== snapshot.version) tables.set(tablePath, (entry = { version: snapshot.version, held: batchesHeldByRewrites(tablePath, snapshot) }));
+  const current = entry;
+  return {
+    held: current.held,
+    advance: (actions) => {
+      heldAfterCommit(current.held, tablePath, snapshot, actions);
+      current.version = snapshot.version + 1;
+    },
+  };
 }
 
 /** A backfill's requests, one per batch it re-derived, from its manifests. */
@@ -60,7 +96,7 @@ function workPerTable(input: DeltaCommitInput): Map<string, TableWork> {
   const tables = new Map<string, TableWork>();
   const workOf = (table: DeltaTable): TableWork => {
     let work = tables.get(table.spec.path);
-    if (!work) tables.set(table.spec.path, (work = { table, add: new Set(), remove: new Set(), replace: false, replacedBatches: new Set(), txns: new Map(), batches: [] }));
+    if (!work) tables.set(table.spec.path, (work = { table, appends: new Map(), replacements: new Set(), remove: new Set(), replace: false, replacedBatches: new Set(), txns: new Map(), batches: [] }));
     return work;
   };
   for (const request of input.requests) {
@@ -81,10 +117,17 @@ function workPerTable(input: DeltaCommitInput): Map<string, TableWork> {
       if (!work.batches.includes(batch)) work.batches.push(batch);
       return work;
     };
+    const batchOfRequest = `${request.partition}-${request.endOffset}`;
     for (const key of request.keys) {
       const work = touch(key);
-      work.add.add(key);
-      if (request.replace) work.replace = true;
+      if (request.replace) {
+        work.replacements.add(key);
+        work.replace = true;
+      } else {
+        let keys = work.appends.get(batchOfRequest);
+        if (!keys) work.appends.set(batchOfRequest, (keys = new Set()));
+        keys.add(key);
+      }
     }
     for (const key of request.replace?.removeKeys ?? []) touch(key).remove.add(key);
   }
@@ -93,24 +136,30 @@ function workPerTable(input: DeltaCommitInput): Map<string, TableWork> {
 
 /** Size and statistics of a data file; a missing file fails the round (its batch wrote it before asking). */
 async function factsOf(lake: LakeStore, io: BatchIo | undefined, work: Pick<TableWork, 'table'>, key: string): Promise<DataFileFacts> {
-  const cached = io?.writtenPart(key);
-  let size = cached?.size;
-  let rows = cached?.rows as Record<string, unknown>[] | undefined;
-  if (size === undefined || rows === undefined) {
-    const bytes = await lake.get(key);
-    if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing: its batch wrote it before asking for the commit`, 'CorruptBatch');
-    size = bytes.byteLength;
-    rows = await readParquet(bytes, { key });
-  }
-  return { key, size, stats: fileStatsOf(work.table.spec, rows, work.table.partitionColumns.map((p) => p.name)) };
+  const partitionColumns = work.table.partitionColumns.map((p) => p.name);
+  const written = io?.writtenPart(key);
+  if (written) return { key, size: written.size, stats: statsWithout(written.stats, partitionColumns) };
+  const bytes = await lake.get(key);
+  if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing: its batch wrote it before asking for the commit`, 'CorruptBatch');
+  return { key, size: bytes.byteLength, stats: fileStatsOf(work.table.spec, await readParquet(bytes, { key }), partitionColumns) };
 }
 
 async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: TableWork, timestampMs: number, vacuumRetentionMs: number): Promise<DeltaTableCommit | undefined> {
   const log = deltaLogOf(lake, work.table.spec.path);
   const snapshot = await log.snapshot();
   const path = work.table.spec.path;
-  const toAdd = [...work.add].filter((key) => work.replace || !snapshot.files.has(relativeDataPath(path, key))).sort();
-  const add = await Promise.all(toAdd.map((key) => factsOf(lake, io, work, key)));
+  const live = (key: string): boolean => snapshot.files.has(relativeDataPath(path, key));
+  const toAdd = new Set<string>();
+  // A batch is in the table once any file holds it: its own parts, or (after OPTIMIZE or a
+  // backfill) a compacted file or a backfill's parts. A re-sent or replayed batch adds nothing then.
+  const index = heldBatchesOf(lake, path, snapshot);
+  const held = index.held;
+  for (const [batch, keys] of work.appends) {
+    if (work.replacedBatches.has(batch) || held.has(batch) || [...keys].some(live)) continue;
+    for (const key of keys) toAdd.add(key);
+  }
+  for (const key of work.replacements) if (!live(key) || rewriteOf(key) === undefined) toAdd.add(key);
+  const add = await Promise.all([...toAdd].sort().map((key) => factsOf(lake, io, work, key)));
   const replaced: string[] = [];
   const restored: string[] = [];
   for (const [p, file] of snapshot.files) {
@@ -120,7 +169,7 @@ async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: Table
     replaced.push(key);
     // A compacted file also holds batches the backfill does not re-derive: it goes, and their
     // source parts (removed by OPTIMIZE, still on disk until VACUUM) come back.
-    const sources = sourcePartsOf(key, file).filter((s) => !work.replacedBatches.has(s.batch) && !work.add.has(s.key));
+    const sources = sourcePartsOf(key, file).filter((s) => !work.replacedBatches.has(s.batch) && !work.replacements.has(s.key));
     if (sources.length === 0) continue;
     // VACUUM deletes the sources a retention after the compaction: re-adding them is safe well before that only.
     if (timestampMs - file.modificationTime > vacuumRetentionMs / 2) {
@@ -128,6 +177,8 @@ async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: Table
     }
     for (const source of sources) restored.push(source.key);
   }
+  // A backfill's work covers every table; one that does not exist yet and gets no file stays absent.
+  if (snapshot.version < 0 && add.length === 0 && restored.length === 0) return undefined;
   for (const key of restored) {
     if (!(await lake.get(key))) throw ApplicationFailure.nonRetryable(`${key}, a part of a compacted file this backfill takes apart, is gone (vacuumed?)`, 'DeltaCommitRefused');
     add.push(await factsOf(lake, undefined, work, key));
@@ -136,15 +187,16 @@ async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: Table
     table: work.table,
     snapshot,
     add,
-    remove: [...work.remove, ...replaced].filter((key) => !work.add.has(key)),
+    remove: [...work.remove, ...replaced].filter((key) => !work.replacements.has(key)),
     txns: work.txns,
     timestampMs,
     operation: work.replace ? 'REPLACE' : 'WRITE',
     note: `batches ${work.batches.join(' ')}`,
   });
   if (!actions) return undefined;
-  await log.commit(snapshot, actions);
-  return { table: path, version: snapshot.version + 1, added: add.length, removed: actions.filter((a) => 'remove' in a).length };
+  const committed = await log.commit(snapshot, actions);
+  index.advance(actions);
+  return { table: path, version: snapshot.version + 1, added: add.length, removed: actions.filter((a) => 'remove' in a).length, files: committed.files.size };
 }
 
 /** One OPTIMIZE commit for a table: the groups still valid against its current snapshot (planCompactionCommit). */
@@ -153,16 +205,24 @@ async function commitCompaction(lake: LakeStore, request: CompactionRequest, tim
   if (!table) throw ApplicationFailure.nonRetryable(`${request.table} is not a lake table`, 'DeltaCommitRefused');
   const log = deltaLogOf(lake, table.spec.path);
   const snapshot = await log.snapshot();
+  const rel = (key: string): string => relativeDataPath(table.spec.path, key);
   const groups = [];
   for (const group of request.groups) {
     // A group overtaken by another commit is skipped by the plan; its target need not be read.
-    if (snapshot.files.has(relativeDataPath(table.spec.path, group.target))) continue;
-    if (group.sources.some((key) => !snapshot.files.has(relativeDataPath(table.spec.path, key)))) continue;
+    if (snapshot.files.has(rel(group.target))) continue;
+    if (group.sources.some((key) => !snapshot.files.has(rel(key)))) continue;
     groups.push({ sources: group.sources, target: await factsOf(lake, undefined, { table }, group.target) });
   }
   const actions = planCompactionCommit(table, snapshot, groups, timestampMs);
+  if (actions) await log.commit(snapshot, actions);
+  // A target this commit did not add and no version names (its group overtaken by a backfill or
+  // another compaction) would stay in the lake for good, since VACUUM deletes only what a commit removed.
+  const added = new Set((actions ?? []).flatMap((a) => ('add' in a ? [a.add.path] : [])));
+  for (const group of request.groups) {
+    const target = rel(group.target);
+    if (!added.has(target) && !snapshot.files.has(target) && !snapshot.tombstones.has(target)) await lake.delete(group.target);
+  }
   if (!actions) return undefined;
-  await log.commit(snapshot, actions);
   return { table: table.spec.path, version: snapshot.version + 1, added: actions.filter((a) => 'add' in a).length, removed: actions.filter((a) => 'remove' in a).length, operation: 'OPTIMIZE' };
 }
 
@@ -197,7 +257,7 @@ export function createDeltaCommitActivities(deps: Pick<ActivityDeps, 'lake'> & {
       // After the batches' commits: a compaction is checked against the snapshot they made.
       for (const compaction of compactions) commits.push(await commitCompaction(deps.lake, compaction, input.timestampMs));
       const made = commits.filter((c): c is DeltaTableCommit => c !== undefined);
-      const checkpointDue = [...new Set(made.filter((c) => c.version > 0 && c.version % interval === 0).map((c) => c.table))].sort();
+      const checkpointDue = [...new Set(made.filter((c) => checkpointDueAt(c.version, c.files ?? 0, interval)).map((c) => c.table))].sort();
       return checkpointDue.length > 0 ? { commits: made, checkpointDue } : { commits: made };
     },
 

@@ -1,6 +1,6 @@
 // The real clients activities use, built once per worker process. Tests may build their own.
 import { Client, Connection } from '@temporalio/client';
-import nodemailer from 'nodemailer';
+import { createSmtpTransport } from './smtp-transport.ts';
 import type { Producer } from 'kafkajs';
 import type { Config } from '../config.ts';
 import type { AlertEmail } from '../domain/alert-email.ts';
@@ -46,7 +46,7 @@ export async function connectActivityDeps(config: Config, log: Logger): Promise<
   await whenReachable('Kafka', () => ensureTopics(kafka, [{ topic: config.KAFKA_DLQ_TOPIC, partitions: 1 }]), { log });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await whenReachable('Kafka', () => producer.connect(), { log });
-  const transport = nodemailer.createTransport(config.SMTP_URL);
+  const transport = createSmtpTransport(config.SMTP_URL);
   return {
     config,
     lake: openLake(config),

@@ -25,8 +25,8 @@ export async function enrichStage(deps: ActivityDeps, io: BatchIo, ref: BatchRef
   const { orders, items, unresolvedAddressCount } = enrichBronzeRows(bronze, deps.reference);
 
   const [silver, silverItems] = await Promise.all([
-    io.writeDated(TABLES.silverOrders, orders, (r) => r.orderDate, (date) => silverOrdersKey(date, ref.partition, ref.startOffset, ref.endOffset)),
-    io.writeDated(TABLES.silverOrderItems, items, (r) => r.orderDate, (date) => silverItemsKey(date, ref.partition, ref.startOffset, ref.endOffset)),
+    io.writeDated(TABLES.silverOrders, orders, (r) => r.orderDate, (date) => silverOrdersKey(date, ref.partition, ref.startOffset, ref.endOffset, ref.rewrite)),
+    io.writeDated(TABLES.silverOrderItems, items, (r) => r.orderDate, (date) => silverItemsKey(date, ref.partition, ref.startOffset, ref.endOffset, ref.rewrite)),
   ]);
 
   const now = Date.now();

@@ -27,7 +27,7 @@ export function createGoldStages(deps: ActivityDeps, io: BatchIo, qualityThresho
   const { config } = deps;
   return {
     async aggregate(input: SilverInput, { state, orders, items }: SilverRows): Promise<GoldResult> {
-      const { partition, startOffset: start, endOffset: end, batchId } = input;
+      const { partition, startOffset: start, endOffset: end, batchId, rewrite } = input;
       const gold = goldRows(state, orders, items, {
         partition,
         endOffset: end,
@@ -37,16 +37,16 @@ export function createGoldStages(deps: ActivityDeps, io: BatchIo, qualityThresho
       });
       const keys: string[] = [];
       if (gold.customerTotals.length > 0) {
-        keys.push(customerTotalsKey(partition, end));
+        keys.push(customerTotalsKey(partition, end, rewrite));
         await io.writePart(keys.at(-1)!, TABLES.customerTotals, gold.customerTotals);
       }
       if (gold.categoryTotals.length > 0) {
-        keys.push(categoryTotalsKey(partition, end));
+        keys.push(categoryTotalsKey(partition, end, rewrite));
         await io.writePart(keys.at(-1)!, TABLES.categoryTotals, gold.categoryTotals);
       }
-      const part = (table: string) => (date: string) => goldKey(table, date, partition, start, end);
+      const part = (table: string) => (date: string) => goldKey(table, date, partition, start, end, rewrite);
       const dated = await Promise.all([
-        io.writeDatedParts(TABLES.salesByCategoryMinute, gold.salesByCategoryMinute, (r) => dateOfMs(r.minute), (d) => salesByCategoryMinuteKey(d, partition, start, end)),
+        io.writeDatedParts(TABLES.salesByCategoryMinute, gold.salesByCategoryMinute, (r) => dateOfMs(r.minute), (d) => salesByCategoryMinuteKey(d, partition, start, end, rewrite)),
         io.writeDatedParts(TABLES.paymentMethodDaily, gold.paymentMethodDaily, (r) => r.orderDate, part('payment_method_daily')),
         io.writeDatedParts(TABLES.highValueOrdersDaily, gold.highValueDaily, (r) => r.orderDate, part('high_value_orders_daily')),
         io.writeDatedParts(TABLES.cityOrders, gold.cityOrders, () => input.batchDate, part('city_orders')),
@@ -58,13 +58,13 @@ export function createGoldStages(deps: ActivityDeps, io: BatchIo, qualityThresho
 
     async fraud(input: SilverInput, { state, orders, items }: SilverRows): Promise<FraudResult> {
       const { alerts } = evaluateFraud(deps.rules, state, orders, items, { batchId: input.batchId, topic: input.topic, policy: alertPolicyOf(config), asOfOffset: input.endOffset + 1 });
-      const keys = await io.writeDatedParts(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset));
+      const keys = await io.writeDatedParts(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset, input.rewrite));
       return { alertIds: alerts.map((a) => a.alertId), keys };
     },
 
     async quality(input: SilverInput, rows: QualityRows): Promise<QualityResult> {
       const metrics = checkQuality({ batchId: input.batchId, ...rows }, qualityThresholds);
-      const key = dqMetricsKey(input.batchDate, input.partition, input.startOffset, input.endOffset);
+      const key = dqMetricsKey(input.batchDate, input.partition, input.startOffset, input.endOffset, input.rewrite);
       await io.writePart(key, TABLES.dqMetrics, metrics);
       const kafkaTs = kafkaTsSpanOf([...rows.records, ...rows.quarantined]);
       return { breachedChecks: metrics.filter((m) => m.breached).map((m) => `${m.check}:${m.field}`), keys: [key], ...(kafkaTs ? { kafkaTs } : {}) };

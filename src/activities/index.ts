@@ -2,6 +2,7 @@
 // the activity boundary (boundary.ts): heartbeats while running, errors classified for Temporal.
 import { loadQualityThresholds } from '../domain/quality.ts';
 import { createAlertActivities } from './alert.ts';
+import { createAlertMarkerActivities } from './alert-marker-retention.ts';
 import { createBackfillActivities } from './backfill.ts';
 import { activitiesAtBoundary } from './boundary.ts';
 import { BatchIo } from './batch-io.ts';
@@ -44,6 +45,7 @@ export function createActivities(deps: ActivityDeps, states: PartitionStates = o
     ...createBackfillActivities(deps),
     ...createDeltaCommitActivities(deps, io),
     ...createLakeMaintenanceActivities(deps),
+    ...createAlertMarkerActivities(deps),
   });
 }
 

@@ -35,10 +35,10 @@ export async function ingestStage(deps: ActivityDeps, io: BatchIo, ref: BatchRef
   const state = await io.stateSlice(ref.partition, ref.startOffset, ref.firstBatch === true, stateKeysOf(valid));
   for (const index of findDuplicates(valid, state, deps.config.DEDUP_WINDOW_HOURS * 3_600_000)) valid[index]!.duplicate = true;
 
-  const bronze = await io.writeDated(TABLES.bronzeOrders, valid, (r) => r.orderDate, (date) => bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset));
+  const bronze = await io.writeDated(TABLES.bronzeOrders, valid, (r) => r.orderDate, (date) => bronzeKey(date, ref.partition, ref.startOffset, ref.endOffset, ref.rewrite));
   let qKey: string | undefined;
   if (quarantined.length > 0) {
-    qKey = quarantineKey(ref.partition, ref.startOffset, ref.endOffset);
+    qKey = quarantineKey(ref.partition, ref.startOffset, ref.endOffset, ref.rewrite);
     await io.writePart(qKey, TABLES.quarantineOrders, quarantined);
     // A backfill re-derives the quarantine table but does not repeat the DLQ copies.
     if (ref.copyToDlq) await sendToDlq(deps, ref, records, quarantined);

@@ -2,7 +2,8 @@
 // the lake-maintenance workflow. Writing a compacted file is done here; making it part of a table
 // is not: that commit goes through the topic's committer, the tables' only writer, so a batch
 // commit and a compaction never race. VACUUM writes no commit: it deletes removed files past the
-// retention, and JSON commits and checkpoints before the newest checkpoint past the log retention.
+// retention, compacted files no version names past the retention (a run that never committed its
+// file), and JSON commits and checkpoints before the newest checkpoint past the log retention.
 import { readParquet, writeParquet } from '../lake/parquet.ts';
 import {
   checkpointKey,
@@ -11,6 +12,8 @@ import {
   deltaLogOf,
   deltaLogPrefix,
   DELTA_TABLES,
+  compactable,
+  orphanedCompactedKeys,
   planCompaction,
   vacuumablePaths,
   versionOfCheckpointKey,
@@ -58,7 +61,13 @@ async function deletableCommits(lake: LakeStore, tablePath: string, versions: nu
 export function createLakeMaintenanceActivities(deps: Pick<ActivityDeps, 'lake'> & { config: MaintenanceConfig }) {
   const { lake, config } = deps;
   return {
-    /** Plans OPTIMIZE of every table and writes the compacted files; the workflow asks the committer to commit them. */
+    /**
+     * Plans OPTIMIZE of every table and writes the compacted files; the workflow asks the committer
+     * to commit them. A retry plans on the files added by the same `nowMs` (the workflow's), so it
+     * writes the same keys. A group the committer can no longer commit has its file deleted there
+     * (src/activities/delta-commit.ts); a file no request reached (a retry whose plan changed, a
+     * run terminated first) is deleted by VACUUM once past the retention.
+     */
     async writeCompactedFiles(input: { nowMs: number }): Promise<{ requests: CompactionRequest[]; planned: CompactionPlanned[] }> {
       const today = new Date(input.nowMs).toISOString().slice(0, 10);
       const requests: CompactionRequest[] = [];
@@ -66,7 +75,7 @@ export function createLakeMaintenanceActivities(deps: Pick<ActivityDeps, 'lake'>
       for (const table of DELTA_TABLES.values()) {
         const snapshot = await deltaLogOf(lake, table.spec.path).snapshot();
         if (snapshot.version < 0) continue;
-        const groups = planCompaction(table, snapshot, { today, minFilesToday: config.DELTA_OPTIMIZE_MIN_FILES, smallFileBytes: config.DELTA_OPTIMIZE_SMALL_FILE_MB * 1024 * 1024 }).slice(0, MAX_GROUPS_PER_TABLE);
+        const groups = planCompaction(table, snapshot, { today, minFilesToday: config.DELTA_OPTIMIZE_MIN_FILES, smallFileBytes: config.DELTA_OPTIMIZE_SMALL_FILE_MB * 1024 * 1024, addedByMs: input.nowMs }).slice(0, MAX_GROUPS_PER_TABLE);
         if (groups.length === 0) continue;
         let rows = 0;
         for (const group of groups) rows += await writeCompacted(lake, table.spec.path, group);
@@ -76,7 +85,10 @@ export function createLakeMaintenanceActivities(deps: Pick<ActivityDeps, 'lake'>
       return { requests, planned };
     },
 
-    /** VACUUM of every table: removed files past DELTA_VACUUM_RETENTION, log files before the newest checkpoint past DELTA_LOG_RETENTION. */
+    /**
+     * VACUUM of every table: removed files past DELTA_VACUUM_RETENTION, compacted files no version
+     * names whose run is past it, log files before the newest checkpoint past DELTA_LOG_RETENTION.
+     */
     async vacuumTables(input: { nowMs: number }): Promise<TableVacuumed[]> {
       const results: TableVacuumed[] = [];
       for (const table of DELTA_TABLES.values()) {
@@ -88,6 +100,12 @@ export function createLakeMaintenanceActivities(deps: Pick<ActivityDeps, 'lake'>
         for (const path of vacuumablePaths(snapshot, { nowMs: input.nowMs, retentionMs: config.DELTA_VACUUM_RETENTION })) {
           const key = dataKeyOf(tablePath, path);
           if (await lake.get(key).then((b) => b !== undefined)) {
+            await lake.delete(key);
+            files++;
+          }
+        }
+        if (compactable(table)) {
+          for (const key of orphanedCompactedKeys(tablePath, snapshot, await lake.list(`${tablePath}/`), { nowMs: input.nowMs, retentionMs: config.DELTA_VACUUM_RETENTION })) {
             await lake.delete(key);
             files++;
           }

@@ -17,6 +17,10 @@ function render(workflowId: string, result: LakeMaintenanceResult): string {
   if (result.vacuumed) {
     if (result.vacuumed.tables.length === 0) lines.push('  VACUUM: nothing to delete');
     for (const t of result.vacuumed.tables) lines.push(`  VACUUM ${t.table}: ${t.files} removed files, ${t.logFiles} log files deleted`);
+    const expired = result.vacuumed.alertMarkers;
+    if (expired) {
+      lines.push(`  VACUUM alerts/sent: ${expired.markers} sent-markers deleted in ${expired.days.length} day folders past ${expired.retentionDays} days${expired.days.length > 0 ? ` (${expired.days[0]} to ${expired.days.at(-1)})` : ''}`);
+    }
   }
   return lines.join('\n');
 }
@@ -25,7 +29,7 @@ export function register(program: Command): void {
   const lake = program.command('lake').description('maintenance of the lake\'s Delta tables (OPTIMIZE, VACUUM), run now');
   for (const [verb, description] of [
     ['optimize', 'compact the small files of each date partition into one (one commit per table, through the committer)'],
-    ['vacuum', 'delete data files removed longer than DELTA_VACUUM_RETENTION ago, and old log files'],
+    ['vacuum', 'delete data files removed longer than DELTA_VACUUM_RETENTION ago, old log files, and sent-markers past their retention'],
     ['maintain', 'optimize, then vacuum (what the lake-maintenance schedule runs)'],
   ] as const) {
     lake

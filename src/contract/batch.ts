@@ -27,6 +27,12 @@ export interface BatchRef {
   batchId: string;
   /** The partition's first batch: its state before starts empty (absent in histories from before: false). */
   firstBatch?: boolean;
+  /**
+   * A backfill's re-derivation: the batch's data parts go under new names tagged with this
+   * (`backfillRewriteTag`), never over the parts a Delta version already names (docs/design.md §12).
+   * Absent for the stream, and in backfills from before `patched('backfill-new-keys')`.
+   */
+  rewrite?: string;
 }
 
 export interface CheckpointStatus {
@@ -250,6 +256,8 @@ export interface BackfillDayInput {
   source: BackfillSource;
   /** Id of the parent, told after every batch so its progress query stays live. */
   parentId: string;
+  /** The parent's tag for the parts it re-derives (`backfillRewriteTag`); absent in backfills from before it. */
+  rewrite?: string;
   /** Continue-as-new cursor: batches ending at or before this offset are done. */
   afterOffset?: number;
   done?: { batches: number; orders: number };
@@ -274,6 +282,24 @@ export interface BackfillProgress {
 
 /** One backfill per topic and date range: running the same command again attaches to it or redoes it. */
 export const backfillWorkflowId = (topic: string, from: string, to: string): string => `backfill-${topic}-${from}-${to}`;
+
+const FNV64_OFFSET = 0xcbf29ce484222325n;
+const FNV64_PRIME = 0x100000001b3n;
+const UINT64 = (1n << 64n) - 1n;
+
+/**
+ * The tag a backfill run writes its parts under (`….backfill-<tag>.parquet`, docs/design.md §12):
+ * 16 hex digits of FNV-1a over its workflow id and run id. Pure, so the workflow computes it (no
+ * Node crypto there): every activity of the run writes the same keys on a retry, and running the
+ * same backfill again (same workflow id, a new run) writes new ones.
+ */
+export function backfillRewriteTag(workflowId: string, runId: string): string {
+  let hash = FNV64_OFFSET;
+  const text = `${workflowId}\n${runId}`;
+  // UTF-16 code units rather than UTF-8 bytes: the same for the ASCII ids Temporal gives, and no TextEncoder needed in the workflow sandbox.
+  for (let i = 0; i < text.length; i++) hash = ((hash ^ BigInt(text.charCodeAt(i))) * FNV64_PRIME) & UINT64;
+  return hash.toString(16).padStart(16, '0');
+}
 
 export const BACKFILL_PROGRESS_QUERY = 'backfillProgress';
 export const BACKFILL_BATCH_DONE_SIGNAL = 'backfillBatchDone';

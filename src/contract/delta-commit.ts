@@ -55,6 +55,8 @@ export interface DeltaTableCommit {
   version: number;
   added: number;
   removed: number;
+  /** Data files in the table after the commit (sets the checkpoint cadence); absent from older results. */
+  files?: number;
   /** 'OPTIMIZE' for a compaction commit; absent for batch and backfill commits. */
   operation?: 'OPTIMIZE';
 }

@@ -24,9 +24,18 @@ export interface TableVacuumed {
   logFiles: number;
 }
 
+/** Sent-markers deleted with VACUUM: the day folders past retention that held any, and how many markers they held. */
+export interface AlertMarkersExpired {
+  /** Days kept behind today (STATE_RETENTION_HOURS in whole days, plus one). */
+  retentionDays: number;
+  days: string[];
+  markers: number;
+}
+
 export interface LakeMaintenanceResult {
   optimized?: { tables: { table: string; version: number; removed: number; added: number }[]; planned: CompactionPlanned[] };
-  vacuumed?: { tables: TableVacuumed[] };
+  /** `alertMarkers` is absent in runs recorded before marker retention. */
+  vacuumed?: { tables: TableVacuumed[]; alertMarkers?: AlertMarkersExpired };
 }
 
 /** The schedule of a topic's maintenance (its runs' workflow ids start with it; Temporal appends the time). */

@@ -66,15 +66,33 @@ function rangeName(start: number, end: number): string {
   return `${padOffset(start)}-${padOffset(end)}`;
 }
 
-/** File name of a batch's part inside a date folder: `part-P-<start>-<end>.parquet`. */
-function partName(partition: number, start: number, end: number): string {
-  checkPartition(partition);
-  return `part-${partition}-${rangeName(start, end)}.parquet`;
+/**
+ * A backfill's tag (docs/design.md §12, "Backfill"): a backfill writes the parts it re-derives under
+ * new names, `….backfill-<tag>.parquet`, because a Delta table's data files never change once a
+ * version names them. The tag is derived from the backfill's run (`backfillRewriteTag`), so a
+ * retried activity writes the same key and a second backfill over the same day writes new ones.
+ */
+const REWRITE_TAG = /^[0-9a-z]{1,32}$/;
+
+function checkRewrite(rewrite: string | undefined): void {
+  if (rewrite !== undefined && !REWRITE_TAG.test(rewrite)) throw new RangeError(`backfill tag must be 1-32 lower-case letters or digits, got ${JSON.stringify(rewrite)}`);
 }
 
-function datedPartKey(tablePath: string, date: string, partition: number, start: number, end: number): string {
+/** `.backfill-<tag>` for a backfill's part, nothing for the stream's. */
+function rewriteSuffix(rewrite: string | undefined): string {
+  checkRewrite(rewrite);
+  return rewrite === undefined ? '' : `.backfill-${rewrite}`;
+}
+
+/** File name of a batch's part inside a date folder: `part-P-<start>-<end>[.backfill-<tag>].parquet`. */
+export function partName(partition: number, start: number, end: number, rewrite?: string): string {
+  checkPartition(partition);
+  return `part-${partition}-${rangeName(start, end)}${rewriteSuffix(rewrite)}.parquet`;
+}
+
+function datedPartKey(tablePath: string, date: string, partition: number, start: number, end: number, rewrite?: string): string {
   checkDate(date);
-  return `${tablePath}/order_date=${date}/${partName(partition, start, end)}`;
+  return `${tablePath}/order_date=${date}/${partName(partition, start, end, rewrite)}`;
 }
 
 /**
@@ -94,22 +112,22 @@ export function rawPrefix(batchDate: string, partition: number): string {
 }
 
 /** Valid events of the batch dated `date` (a batch spanning dates writes one part per date). */
-export function bronzeKey(date: string, partition: number, start: number, end: number): string {
-  return datedPartKey(TABLE_PATHS.bronzeOrders, date, partition, start, end);
+export function bronzeKey(date: string, partition: number, start: number, end: number, rewrite?: string): string {
+  return datedPartKey(TABLE_PATHS.bronzeOrders, date, partition, start, end, rewrite);
 }
 
-export function silverOrdersKey(date: string, partition: number, start: number, end: number): string {
-  return datedPartKey(TABLE_PATHS.silverOrders, date, partition, start, end);
+export function silverOrdersKey(date: string, partition: number, start: number, end: number, rewrite?: string): string {
+  return datedPartKey(TABLE_PATHS.silverOrders, date, partition, start, end, rewrite);
 }
 
-export function silverItemsKey(date: string, partition: number, start: number, end: number): string {
-  return datedPartKey(TABLE_PATHS.silverOrderItems, date, partition, start, end);
+export function silverItemsKey(date: string, partition: number, start: number, end: number, rewrite?: string): string {
+  return datedPartKey(TABLE_PATHS.silverOrderItems, date, partition, start, end, rewrite);
 }
 
-/** Invalid events of the batch: `quarantine/orders/partition=P/<start>-<end>.parquet`. */
-export function quarantineKey(partition: number, start: number, end: number): string {
+/** Invalid events of the batch: `quarantine/orders/partition=P/<start>-<end>[.backfill-<tag>].parquet`. */
+export function quarantineKey(partition: number, start: number, end: number, rewrite?: string): string {
   checkPartition(partition);
-  return `${TABLE_PATHS.quarantineOrders}/partition=${partition}/${rangeName(start, end)}.parquet`;
+  return `${TABLE_PATHS.quarantineOrders}/partition=${partition}/${rangeName(start, end)}${rewriteSuffix(rewrite)}.parquet`;
 }
 
 /** `gold/<table>`; table is snake_case (it becomes a folder name and a SQL-friendly name). */
@@ -122,22 +140,22 @@ export function goldTablePath(table: string): string {
  * A gold table's part for one batch and one date:
  * `gold/<table>/order_date=YYYY-MM-DD/part-P-<start>-<end>.parquet`. Rows of different parts add up.
  */
-export function goldKey(table: string, date: string, partition: number, start: number, end: number): string {
-  return datedPartKey(goldTablePath(table), date, partition, start, end);
+export function goldKey(table: string, date: string, partition: number, start: number, end: number, rewrite?: string): string {
+  return datedPartKey(goldTablePath(table), date, partition, start, end, rewrite);
 }
 
-export function salesByCategoryMinuteKey(date: string, partition: number, start: number, end: number): string {
-  return goldKey('sales_by_category_minute', date, partition, start, end);
+export function salesByCategoryMinuteKey(date: string, partition: number, start: number, end: number, rewrite?: string): string {
+  return goldKey('sales_by_category_minute', date, partition, start, end, rewrite);
 }
 
-export function fraudAlertsKey(date: string, partition: number, start: number, end: number): string {
-  return goldKey('fraud_alerts', date, partition, start, end);
+export function fraudAlertsKey(date: string, partition: number, start: number, end: number, rewrite?: string): string {
+  return goldKey('fraud_alerts', date, partition, start, end, rewrite);
 }
 
 /** Data-quality figures of a batch, filed under the batch's date (its first record's Kafka date). */
-export function dqMetricsKey(batchDate: string, partition: number, start: number, end: number): string {
+export function dqMetricsKey(batchDate: string, partition: number, start: number, end: number, rewrite?: string): string {
   checkDate(batchDate);
-  return `${TABLE_PATHS.dqMetrics}/batch_date=${batchDate}/${partName(partition, start, end)}`;
+  return `${TABLE_PATHS.dqMetrics}/batch_date=${batchDate}/${partName(partition, start, end, rewrite)}`;
 }
 
 /**
@@ -147,23 +165,23 @@ export function dqMetricsKey(batchDate: string, partition: number, start: number
  * highest `asOfOffset`, whatever the snapshots hold (every customer of the partition or only
  * those the batch changed): see docs/lake.md for the query.
  */
-export function customerTotalsKey(partition: number, endOffset: number): string {
-  return goldSnapshotKey('customer_totals', partition, endOffset);
+export function customerTotalsKey(partition: number, endOffset: number, rewrite?: string): string {
+  return goldSnapshotKey('customer_totals', partition, endOffset, rewrite);
 }
 
 /** Per-partition running totals per category after a batch; same layout as customer totals. */
-export function categoryTotalsKey(partition: number, endOffset: number): string {
-  return goldSnapshotKey('category_totals', partition, endOffset);
+export function categoryTotalsKey(partition: number, endOffset: number, rewrite?: string): string {
+  return goldSnapshotKey('category_totals', partition, endOffset, rewrite);
 }
 
 /**
  * A snapshot of per-partition state in a gold table after batch [.., endOffset]:
- * `gold/<table>/partition=P/at=<endOffset+1>.parquet`. Rows carry `partition` and `asOfOffset`.
+ * `gold/<table>/partition=P/at=<endOffset+1>[.backfill-<tag>].parquet`. Rows carry `partition` and `asOfOffset`.
  */
-export function goldSnapshotKey(table: string, partition: number, endOffset: number): string {
+export function goldSnapshotKey(table: string, partition: number, endOffset: number, rewrite?: string): string {
   checkPartition(partition);
   checkOffset('end offset', endOffset);
-  return `${goldTablePath(table)}/partition=${partition}/at=${padOffset(endOffset + 1)}.parquet`;
+  return `${goldTablePath(table)}/partition=${partition}/at=${padOffset(endOffset + 1)}${rewriteSuffix(rewrite)}.parquet`;
 }
 
 /**
@@ -231,18 +249,12 @@ export function parseStateObjectKey(key: string): StateObject | undefined {
   const snapshot = STATE_SNAPSHOT_NAME.exec(key);
   if (snapshot) return { kind: 'snapshot', key, partition: Number(snapshot[1]), offset: Number(snapshot[2]), arrivalWatermarkTs: Number(snapshot[3]) };
   const checkpoint = atOffsetOf(key);
-  return checkpoint ? { kind: 'checkpoint', key, ...checkpoint } : undefined;
+  return checkpoint ? { kind: 'checkpoint', key, partition: checkpoint.partition, offset: checkpoint.offset } : undefined;
 }
 
 /** Longest readable marker name; file systems refuse names over 255 bytes (ENAMETOOLONG). */
 const ALERT_MARKER_MAX_CHARS = 200;
 
-/**
- * Marker written once the SMTP server accepted an alert: `alerts/sent/<alertId, URL-encoded>`, or
- * `alerts/sent/sha256-<hex>` when the encoded id would be longer than 200 characters. Alert ids are
- * built from batch ids and digests (never from a message's fields), so the readable form is the
- * usual one; the digest keeps any id a valid object name on S3 and on disk alike.
- */
 /** Fraud mails waiting for the next digest (ALERT_DIGEST_MINUTES): `alerts/digest/<topic>/pending/<mailId>.json`. */
 export function digestPendingPrefix(topic: string): string {
   return `alerts/digest/${encodeURIComponent(topic)}/pending/`;
@@ -255,11 +267,48 @@ export function digestPlanKey(topic: string): string {
   return `alerts/digest/${encodeURIComponent(topic)}/plan.json`;
 }
 
-export function alertSentKey(alertId: string): string {
+/**
+ * A mail's name inside a marker folder: its id URL-encoded, or `sha256-<hex>` when the encoded id
+ * would be longer than 200 characters. Alert ids are built from batch ids and digests (never from a
+ * message's fields), so the readable form is the usual one; the digest keeps any id a valid object
+ * name on S3 and on disk alike.
+ */
+function alertMarkerName(alertId: string): string {
   if (alertId.length === 0) throw new RangeError('alert id must not be empty');
   const encoded = encodeURIComponent(alertId);
-  if (encoded.length <= ALERT_MARKER_MAX_CHARS) return `${ALERT_SENT_PATH}/${encoded}`;
-  return `${ALERT_SENT_PATH}/sha256-${createHash('sha256').update(alertId, 'utf8').digest('hex')}`;
+  if (encoded.length <= ALERT_MARKER_MAX_CHARS) return encoded;
+  return `sha256-${createHash('sha256').update(alertId, 'utf8').digest('hex')}`;
+}
+
+/**
+ * Marker written once the SMTP server accepted a mail:
+ * `alerts/sent/day=YYYY-MM-DD/<alertId, URL-encoded | sha256-hex>`. The day is the mail's marker
+ * day (the UTC date of the Kafka time of the batch that decided it, `markerDayOf`), the same on
+ * every retry and replay, so the check and the write meet; the lake maintenance deletes whole days
+ * once no mail of theirs can be decided again (docs/lake.md, "Sent-markers").
+ */
+export function alertSentKey(day: string, alertId: string): string {
+  return `${alertSentDayPrefix(day)}${alertMarkerName(alertId)}`;
+}
+
+/** Every marker of one day: the folder the maintenance deletes whole. */
+export function alertSentDayPrefix(day: string): string {
+  checkDate(day);
+  return `${ALERT_SENT_PATH}/day=${day}/`;
+}
+
+/**
+ * The marker as written before day folders existed, `alerts/sent/<alertId, URL-encoded | sha256-hex>`:
+ * still read (a mail marked there is sent), never written (docs/lake.md, "Sent-markers").
+ */
+export function legacyAlertSentKey(alertId: string): string {
+  return `${ALERT_SENT_PATH}/${alertMarkerName(alertId)}`;
+}
+
+/** The marker day of a mail decided by a batch whose Kafka time starts at `kafkaTs` (ms): its UTC date. */
+export function markerDayOf(kafkaTs: number): string {
+  if (!Number.isFinite(kafkaTs)) throw new RangeError(`Kafka time must be a finite number of ms, got ${kafkaTs}`);
+  return new Date(kafkaTs).toISOString().slice(0, 10);
 }
 
 /**
@@ -281,25 +330,34 @@ export interface BatchRange {
   partition: number;
   start: number;
   end: number;
+  /** The tag of the backfill that wrote the part; absent for the stream's parts. */
+  rewrite?: string;
 }
 
-const PART_NAME = /(?:^|\/)part-(\d+)-(\d+)-(\d+)\.parquet$/;
-const PARTITIONED_RANGE = /(?:^|\/)partition=(\d+)\/(\d+)-(\d+)\.(?:parquet|jsonl\.gz)$/;
+const PART_NAME = /(?:^|\/)part-(\d+)-(\d+)-(\d+)(?:\.backfill-([0-9a-z]{1,32}))?\.parquet$/;
+const PARTITIONED_RANGE = /(?:^|\/)partition=(\d+)\/(\d+)-(\d+)(?:(?:\.backfill-([0-9a-z]{1,32}))?\.parquet|\.jsonl\.gz)$/;
 
-/** The batch a part, raw or quarantine key belongs to; undefined for any other key. */
+/** The batch a part, raw or quarantine key belongs to (with the backfill's tag, if a backfill wrote it); undefined for any other key. */
 export function batchRangeOf(key: string): BatchRange | undefined {
   const match = PART_NAME.exec(key) ?? PARTITIONED_RANGE.exec(key);
   if (!match) return undefined;
-  return { partition: Number(match[1]), start: Number(match[2]), end: Number(match[3]) };
+  const range: BatchRange = { partition: Number(match[1]), start: Number(match[2]), end: Number(match[3]) };
+  if (match[4] !== undefined) range.rewrite = match[4];
+  return range;
 }
 
-const STATE_NAME = /(?:^|\/)partition=(\d+)\/at=(\d+)\.(?:json|parquet)$/;
+const STATE_NAME = /(?:^|\/)partition=(\d+)\/at=(\d+)(?:\.json|(?:\.backfill-([0-9a-z]{1,32}))?\.parquet)$/;
 
-/** Partition and offset of a checkpoint or customer-totals snapshot key; undefined otherwise. */
-export function atOffsetOf(key: string): { partition: number; offset: number } | undefined {
+/** Partition and offset of a checkpoint or customer-totals snapshot key (with a backfill's tag, if any); undefined otherwise. */
+export function atOffsetOf(key: string): { partition: number; offset: number; rewrite?: string } | undefined {
   const match = STATE_NAME.exec(key);
   if (!match) return undefined;
-  return { partition: Number(match[1]), offset: Number(match[2]) };
+  return { partition: Number(match[1]), offset: Number(match[2]), ...(match[3] !== undefined ? { rewrite: match[3] } : {}) };
+}
+
+/** The backfill tag in a data file's name (`….backfill-<tag>.parquet`); undefined for a stream part or any other key. */
+export function rewriteOf(key: string): string | undefined {
+  return batchRangeOf(key)?.rewrite ?? atOffsetOf(key)?.rewrite;
 }
 
 const KEY_SEGMENT_FORBIDDEN = new Set(['', '.', '..']);

@@ -1,8 +1,10 @@
 // Backfill (docs/design.md §7): re-derives silver and gold for a range of batch dates with the same stage
 // code as the stream. A parent fans out one child per (date, partition); the dates of a partition
-// run in order, because each batch starts from the checkpoint the batch before it wrote. Every
-// write lands on the key the stream used, so running a backfill twice changes nothing; alerts are
-// not sent again and invalid records are not copied to the DLQ again.
+// run in order, because each batch starts from the checkpoint the batch before it wrote. The data
+// parts go under new keys tagged by the parent's run (`….backfill-<tag>.parquet`), never over a file
+// a Delta version names, and become the tables' files in one REPLACE commit per table at the end;
+// the state deltas keep the stream's keys (docs/design.md §12, "Backfill"). Alerts are not sent
+// again and invalid records are not copied to the DLQ again.
 import {
   ApplicationFailure,
   continueAsNew,
@@ -20,6 +22,7 @@ import { backfillManifestPrefix, type BackfillManifest } from '../contract/delta
 import {
   BACKFILL_BATCH_DONE_SIGNAL,
   BACKFILL_PROGRESS_QUERY,
+  backfillRewriteTag,
   batchWorkflowId,
   type BackfillDayInput,
   type BackfillInput,
@@ -29,6 +32,12 @@ import {
 
 export const backfillProgress = defineQuery<BackfillProgress>(BACKFILL_PROGRESS_QUERY);
 export const backfillBatchDone = defineSignal<[{ orders: number }]>(BACKFILL_BATCH_DONE_SIGNAL);
+
+/**
+ * Patch id: the backfill writes the parts it re-derives under keys tagged by its run instead of over
+ * the stream's keys (a Delta version's files never change). Histories from before overwrote in place.
+ */
+export const BACKFILL_NEW_KEYS_PATCH = 'backfill-new-keys';
 
 export async function backfillOrders(input: BackfillInput): Promise<BackfillProgress> {
   const progress: BackfillProgress = { unitsTotal: 0, unitsDone: 0, batchesTotal: 0, batchesDone: 0, orders: 0, running: [], failed: [] };
@@ -47,6 +56,8 @@ export async function backfillOrders(input: BackfillInput): Promise<BackfillProg
   for (const unit of units) chains.set(unit.partition, [...(chains.get(unit.partition) ?? []), unit]);
   const queue = [...chains.values()];
   const parentId = workflowInfo().workflowId;
+  // From the run, not the workflow id alone: the same backfill run again writes new keys, not over the first run's committed ones.
+  const rewrite = patched(BACKFILL_NEW_KEYS_PATCH) ? backfillRewriteTag(parentId, workflowInfo().runId) : undefined;
   const lane = async (): Promise<void> => {
     for (let chain = queue.shift(); chain; chain = queue.shift()) {
       for (const unit of chain) {
@@ -55,7 +66,7 @@ export async function backfillOrders(input: BackfillInput): Promise<BackfillProg
         try {
           await executeChild(backfillPartitionDay, {
             workflowId: childId,
-            args: [{ topic: input.topic, date: unit.date, partition: unit.partition, source: input.source, parentId }],
+            args: [{ topic: input.topic, date: unit.date, partition: unit.partition, source: input.source, parentId, ...(rewrite ? { rewrite } : {}) }],
           });
         } catch (error) {
           // Later dates of this partition would start from state this one did not write: stop the chain.
@@ -93,7 +104,15 @@ export async function backfillPartitionDay(input: BackfillDayInput): Promise<{ b
   const manifest: BackfillManifest = { batches: [] };
 
   for (const batch of batches) {
-    const ref = { topic: input.topic, partition: input.partition, startOffset: batch.startOffset, endOffset: batch.endOffset, batchId: batchWorkflowId(input.topic, input.partition, batch.startOffset), firstBatch: batch.firstBatch };
+    const ref = {
+      topic: input.topic,
+      partition: input.partition,
+      startOffset: batch.startOffset,
+      endOffset: batch.endOffset,
+      batchId: batchWorkflowId(input.topic, input.partition, batch.startOffset),
+      firstBatch: batch.firstBatch,
+      ...(input.rewrite ? { rewrite: input.rewrite } : {}),
+    };
     const status = await quick.checkpointStatus({ ...ref, firstBatch: batch.firstBatch });
     if (!status.ready) {
       throw ApplicationFailure.nonRetryable(

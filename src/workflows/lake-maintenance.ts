@@ -2,13 +2,13 @@
 // compacted files and asks the topic's committer to swap them in (the tables' only writer, so a
 // batch commit racing the compaction is serialized with it: the committer checks each group
 // against the snapshot it commits on), then VACUUM deletes what no snapshot needs after the
-// retention. Both are idempotent: a retry or a second run finds nothing left to do.
+// retention, and the sent-markers of days past their retention. All are idempotent: a retry or a second run finds nothing left to do.
 //
 // Run by a Temporal Schedule (`lake-maintenance-<topic>`, created by the worker) rather than a
 // long-running workflow with timers: each run is its own execution with its result in the Web UI,
 // the schedule skips a run while the previous one is still going (overlap SKIP), and changing the
 // interval or pausing it needs no workflow change. `orders lake …` starts one run now.
-import { log, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { DETERMINISTIC_FAILURE_TYPES } from '../contract/failure-types.ts';
 import type { LakeMaintenanceInput, LakeMaintenanceResult } from '../contract/lake-maintenance.ts';
@@ -37,10 +37,16 @@ export async function lakeMaintenance(input: LakeMaintenanceInput): Promise<Lake
     } else {
       setCurrentDetails('VACUUM: deleting removed files and old log files');
       result.vacuumed = { tables: await maintenance.vacuumTables({ nowMs: Date.now() }) };
+      // Sent-markers past retention go with VACUUM: whole day folders (docs/lake.md, "Sent-markers").
+      if (patched('alert-marker-retention')) {
+        setCurrentDetails('VACUUM: deleting sent-markers past retention');
+        result.vacuumed.alertMarkers = await maintenance.expireAlertMarkers({ nowMs: Date.now() });
+      }
     }
   }
   const optimized = result.optimized?.tables.reduce((n, t) => n + t.removed, 0) ?? 0;
   const vacuumed = result.vacuumed?.tables.reduce((n, t) => n + t.files, 0) ?? 0;
-  setCurrentDetails(`done: ${optimized} files compacted, ${vacuumed} removed files deleted`);
+  const markers = result.vacuumed?.alertMarkers?.markers ?? 0;
+  setCurrentDetails(`done: ${optimized} files compacted, ${vacuumed} removed files deleted, ${markers} sent-markers deleted`);
   return result;
 }

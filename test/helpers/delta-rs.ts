@@ -39,11 +39,12 @@ export function deltaRsLocation(config: LakeConfig): { root: string; storage_opt
 }
 
 /**
- * Reads the tables with delta-rs; `column` asks for that column's values too. `rows: false` reads
+ * Reads the tables with delta-rs; `column` asks for that column's values too, `version` for that
+ * version of the table (time travel) instead of the newest. `rows: false` reads
  * the logs only: the local S3 server (rclone) answers some ranged GETs of Parquet footers with the
  * whole object, which delta-rs's object store refuses, so tests read rows from a local copy.
  */
-export async function readWithDeltaRs(config: LakeConfig, tables: { path: string; column?: string }[], options: { rows?: boolean } = {}): Promise<Record<string, DeltaRsTable>> {
+export async function readWithDeltaRs(config: LakeConfig, tables: { path: string; column?: string; version?: number }[], options: { rows?: boolean } = {}): Promise<Record<string, DeltaRsTable>> {
   const python = await pythonVenv('delta-rs-1.6.6', DELTA_RS_PACKAGES);
   const out = await run(python, [SCRIPT, JSON.stringify({ ...deltaRsLocation(config), tables, rows: options.rows ?? true })], { timeoutMs: 300_000 });
   try {

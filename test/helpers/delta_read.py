@@ -1,7 +1,7 @@
 """Reads Delta tables of the lake with delta-rs (the `deltalake` package), a reader independent
 of this project's code, and prints one JSON object: per table its version, row count, data files,
 the number of commits in its history and (unless "rows" is false: the log only) the row count
-and, when asked, the sorted values of one column.
+and, when asked, the sorted values of one column; a table's "version" reads that older version.
 
     python delta_read.py '{"root": "s3://orders-lake/t1", "storage_options": {...},
                            "tables": [{"path": "silver/orders", "column": "orderId"}]}'
@@ -14,7 +14,8 @@ from deltalake import DeltaTable
 
 
 def read(root, storage_options, table, rows):
-    dt = DeltaTable(f"{root.rstrip('/')}/{table['path']}", storage_options=storage_options or None)
+    # "version": time travel to that version of the table (its log and the files it names).
+    dt = DeltaTable(f"{root.rstrip('/')}/{table['path']}", storage_options=storage_options or None, version=table.get("version"))
     entry = {"version": dt.version(), "files": sorted(dt.file_uris()), "commits": len(dt.history())}
     if rows:
         column = table.get("column")

@@ -2,20 +2,22 @@
 // delta-rs (an independent reader, from PyPI) give exactly the rows DuckDB reads from the data
 // files of the current snapshot, and Spark with delta-spark reads silver the same; a reader polling
 // the log during the run never sees part of a batch; every valid order is once in silver; a
-// backfill over the day replaces its files with one version per table.
+// backfill over the day replaces its files under new keys with one version per table, leaving every
+// file an earlier version names as it was (time travel reads the old rows), twice.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { batchRangeOf, TABLE_PATHS } from '../../src/lake/keys.ts';
-import { commitKey, decodeCommit, DELTA_TABLES, DeltaLog, fileStatsOf, planCommit, type FileStats } from '../../src/lake/delta/index.ts';
+import { commitKey, dataKeyOf, decodeCommit, DELTA_TABLES, DeltaLog, fileStatsOf, planCommit, type DeltaSnapshot, type FileStats } from '../../src/lake/delta/index.ts';
 import { FileLakeStore } from '../../src/lake/file-store.ts';
 import { writeParquet } from '../../src/lake/parquet.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openLake } from '../../src/lake/store.ts';
 import { isLakeUnavailable } from '../../src/lake/errors.ts';
 import { withLakeSnapshot } from '../helpers/duckdb.ts';
+import { fingerprints } from '../helpers/lake-stamps.ts';
 import { readWithDeltaRs, type DeltaRsTable } from '../helpers/delta-rs.ts';
 import { readWithSpark } from '../helpers/spark.ts';
 import { oracleOf, readTruth, type Oracle } from '../helpers/oracle.ts';
@@ -179,25 +181,57 @@ describe('the lake as Delta tables', () => {
     });
   });
 
-  it('replaces a day\'s files in a backfill with one commit per table, leaving every table\'s row count as it was', { timeout: 300_000 }, async () => {
+  it('replaces a day\'s files in a backfill under new keys with one commit per table: no file of an earlier version changes, the row counts stay, time travel reads the old rows, and a second run does the same', { timeout: 600_000 }, async () => {
     const days = [...new Set((await ordersJson<BatchRun[]>(['batches', 'list'], pipeline.env)).map((run) => run.batchDate!))].sort();
     assert.equal(days.length, 1, `the run's batches arrived on one day: ${days.join(', ')}`);
     const lake = openLake(pipeline.config);
-    const before = new Map(await Promise.all(TABLES.map(async (t) => [t, (await new DeltaLog(lake, t).snapshot()).version] as const)));
-    const progress = await ordersJson<BackfillProgress>(['backfill', '--from', days[0]!, '--to', days[0]!, '--concurrency', '3'], pipeline.env);
-    assert.equal(progress.failed.length, 0);
-    const after = new Map(await Promise.all(TABLES.map(async (t) => [t, await new DeltaLog(lake, t).snapshot()] as const)));
-    const counts = await withLakeSnapshot(pipeline.config, TABLES.map((t) => `${t}/`), async (db) => {
-      const result: Record<string, number> = {};
-      for (const table of TABLES) result[table] = Number((await db.query(`SELECT count(*) AS n FROM {${table}}`).catch(() => [{ n: 0 }]))[0]!.n);
-      return result;
-    });
-    for (const table of TABLES) {
-      const snapshot = after.get(table)!;
-      assert.equal(snapshot.version, before.get(table)! + 1, `${table}: one new version (was ${before.get(table)}, now ${snapshot.version})`);
-      assert.equal(counts[table], duck[table]!.rows, `${table}: ${counts[table]} rows after the backfill, ${duck[table]!.rows} before`);
-    }
-    assert.deepEqual(await lake.list('control/delta-backfill/'), [], 'the backfill manifests are gone once committed');
+    const snapshots = async () => new Map(await Promise.all(TABLES.map(async (t) => [t, await new DeltaLog(lake, t).snapshot()] as const)));
+    /** Every data file a version so far names (this run has no VACUUM: live files and tombstones), with its bytes' hash and its S3 stamp. */
+    const filesOfEveryVersion = async (of: Map<string, DeltaSnapshot>) => {
+      const keys = [...of].flatMap(([table, snapshot]) => [...snapshot.files.keys(), ...snapshot.tombstones.keys()].map((p) => dataKeyOf(table, p)));
+      return fingerprints(pipeline.config, keys, TABLES.map((t) => `${t}/`));
+    };
+    /** Rows per table read by DuckDB and by delta-rs from a copy of the lake, and, with `travelTo`, by delta-rs at those versions. */
+    const readTables = (travelTo?: Map<string, number>) =>
+      withLakeSnapshot(pipeline.config, TABLES.map((t) => `${t}/`), async (db, dir) => {
+        const local = { ...pipeline.config, LAKE_URI: `file://${dir}` };
+        const duckRows: Record<string, number> = {};
+        for (const table of TABLES) duckRows[table] = Number((await db.query(`SELECT count(*) AS n FROM {${table}}`).catch(() => [{ n: 0 }]))[0]!.n);
+        const rs = await readWithDeltaRs(local, TABLES.map((t) => ({ path: t, column: t === TABLE_PATHS.silverOrders ? 'orderId' : undefined })));
+        const travelled = travelTo ? await readWithDeltaRs(local, [...travelTo].map(([t, version]) => ({ path: t, version, column: t === TABLE_PATHS.silverOrders ? 'orderId' : undefined }))) : undefined;
+        return { duckRows, rs, travelled };
+      });
+    const backfill = async (run: string) => {
+      const before = await snapshots();
+      const named = await filesOfEveryVersion(before);
+      const progress = await ordersJson<BackfillProgress>(['backfill', '--from', days[0]!, '--to', days[0]!, '--concurrency', '3'], pipeline.env);
+      assert.equal(progress.failed.length, 0, `${run}: ${JSON.stringify(progress.failed)}`);
+      const after = await snapshots();
+      // A table the run left without any file (no version yet) gets none from the backfill either.
+      for (const table of TABLES) {
+        const was = before.get(table)!.version;
+        assert.equal(after.get(table)!.version, was < 0 ? was : was + 1, `${run}, ${table}: one new version (was ${was}, now ${after.get(table)!.version})`);
+      }
+      const now = await fingerprints(pipeline.config, [...named.keys()], TABLES.map((t) => `${t}/`));
+      const changed = [...named].filter(([key, print]) => now.get(key) !== print).map(([key]) => key);
+      assert.deepEqual(changed, [], `${run}: ${changed.length} of the ${named.size} files earlier versions name were written again or deleted`);
+      const silverFiles = [...after.get(TABLE_PATHS.silverOrders)!.files.keys()];
+      assert.ok(silverFiles.length > 0 && silverFiles.every((p) => /\.backfill-[0-9a-f]{16}\.parquet$/.test(p)), `${run}: silver is the backfill's new parts: ${silverFiles.slice(0, 3).join(', ')}`);
+      const read = await readTables(new Map(TABLES.filter((t) => before.get(t)!.version >= 0).map((t) => [t, before.get(t)!.version])));
+      for (const table of TABLES) {
+        assert.equal(read.duckRows[table], duck[table]!.rows, `${run}, ${table}: DuckDB reads ${read.duckRows[table]} rows, ${duck[table]!.rows} before any backfill`);
+        assert.equal(read.rs[table]!.rows, duck[table]!.rows, `${run}, ${table}: delta-rs reads ${read.rs[table]!.rows} rows`);
+        const travelled = read.travelled![table];
+        if (travelled) assert.equal(travelled.rows, duck[table]!.rows, `${run}, ${table}: delta-rs at version ${before.get(table)!.version} (before the backfill) reads ${travelled.rows} rows`);
+      }
+      assert.deepEqual(read.rs[TABLE_PATHS.silverOrders]!.values, duck[TABLE_PATHS.silverOrders]!.values, `${run}: the same order ids in silver`);
+      assert.deepEqual(read.travelled![TABLE_PATHS.silverOrders]!.values, duck[TABLE_PATHS.silverOrders]!.values, `${run}: the same order ids in silver at the version before`);
+      assert.deepEqual(await lake.list('control/delta-backfill/'), [], `${run}: the backfill manifests are gone once committed`);
+      return silverFiles;
+    };
+    const first = await backfill('first backfill');
+    const second = await backfill('the same backfill run again');
+    assert.ok(second.every((p) => !first.includes(p)), 'the second run wrote keys of its own, replacing the first run\'s');
   });
 });
 

@@ -43,7 +43,7 @@ describe('fraud digest', () => {
     const lake = new FileLakeStore(mkdtempSync(path.join(os.tmpdir(), 'digest-')));
     const [first, second] = entries() as [DigestEntry, DigestEntry];
     const sent: { id: string; mails: string[] }[] = [];
-    const send = async (id: string, list: DigestEntry[]): Promise<void> => {
+    const send = async (id: string, _day: string | undefined, list: DigestEntry[]): Promise<void> => {
       sent.push({ id, mails: list.map((e) => e.mailId).sort() });
     };
 
@@ -52,8 +52,8 @@ describe('fraud digest', () => {
     assert.equal(await queueForDigest(lake, 'orders', first), true, 'queued twice (a retried batch): one entry');
 
     // The first attempt dies after sending, before clearing the outbox; a second mail arrives meanwhile.
-    await assert.rejects(flushDigest(lake, 'orders', async (id, list) => {
-      await send(id, list);
+    await assert.rejects(flushDigest(lake, 'orders', async (id, day, list) => {
+      await send(id, day, list);
       throw new Error('worker died');
     }));
     await queueForDigest(lake, 'orders', second);

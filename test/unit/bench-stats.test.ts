@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alertLatencies, goldCompletions, silverCompletions, silverLatencies } from '../../bench/lib/figures.ts';
+import { alertLatencies, commitLatencies, goldCompletions, silverCompletions, silverLatencies } from '../../bench/lib/figures.ts';
 import { descendantsOf, parseMachineCpu, parseProcStat, parseRssBytes } from '../../bench/lib/proc.ts';
 import { selfTimes } from '../../bench/lib/cpu-profile.ts';
 import { pipelineTable } from '../../bench/lib/report.ts';
@@ -167,5 +167,26 @@ describe('bench report', () => {
     assert.match(table, /\| orders per core-second \(CPU of every process sampled\) \| 12,000 \| 6,000 \| 0\.5 \|/);
     assert.match(table, /at start 1\.00 \/ 2\.00 \/ 3\.00/);
     assert.match(table, /\| worker \| 80\.5 % · 300 \/ 350 \| 80\.5 % · 300 \/ 350 \| – \|/);
+  });
+});
+
+describe('bench commit latency', () => {
+  it('times each batch from its last silver part and from its derivation to the first commit that added its parts', () => {
+    const parts = [
+      { key: 'silver/orders/order_date=a/part-0-0-9.parquet', partition: 0, endOffset: 9, lastModifiedMs: 1_000 },
+      { key: 'silver/orders/order_date=b/part-0-0-9.parquet', partition: 0, endOffset: 9, lastModifiedMs: 1_200 },
+      { key: 'silver/orders/order_date=a/part-1-0-9.parquet', partition: 1, endOffset: 9, lastModifiedMs: 1_100 },
+      { key: 'silver/orders/order_date=a/part-2-0-9.parquet', partition: 2, endOffset: 9, lastModifiedMs: 1_100 },
+    ];
+    const commits = [
+      { version: 1, lastModifiedMs: 3_000, added: ['silver/orders/order_date=a/part-1-0-9.parquet', 'silver/orders/order_date=a/compacted-x.parquet'] },
+      { version: 0, lastModifiedMs: 2_000, added: ['silver/orders/order_date=a/part-0-0-9.parquet', 'silver/orders/order_date=b/part-0-0-9.parquet'] },
+      { version: 2, lastModifiedMs: 9_000, added: ['silver/orders/order_date=a/part-0-0-9.parquet'] },
+    ];
+    const derived = [{ partition: 0, endOffset: 9, lastModifiedMs: 1_500 }];
+    assert.deepEqual(commitLatencies(parts, commits, derived), [
+      { batch: '0-9', fromPartMs: 800, fromDerivedMs: 500 },
+      { batch: '1-9', fromPartMs: 1_900, fromDerivedMs: null },
+    ], 'partition 2 was never committed; version 2 re-adds a part and does not count');
   });
 });

@@ -122,7 +122,7 @@ void describe('the committer activity on a file:// lake', () => {
       ],
     };
     const first = await commitDeltaBatches(input);
-    assert.deepEqual(first.commits, [{ table: 'silver/orders', version: 0, added: 2, removed: 0 }]);
+    assert.deepEqual(first.commits, [{ table: 'silver/orders', version: 0, added: 2, removed: 0, files: 2 }]);
     assert.deepEqual(await commitDeltaBatches(input), { commits: [] }, 'a retry commits nothing');
     const snapshot = await new DeltaLog(lake, 'silver/orders').snapshot();
     assert.equal(snapshot.version, 0);

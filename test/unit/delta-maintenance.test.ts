@@ -14,6 +14,7 @@ import { silverOrdersKey } from '../../src/lake/keys.ts';
 import { readParquet, TABLES, writeParquet } from '../../src/lake/parquet.ts';
 import {
   applyCommit,
+  batchesHeldByRewrites,
   checkpointActions,
   checkpointKey,
   COMPACTED_BATCHES_TAG,
@@ -23,8 +24,10 @@ import {
   DeltaLog,
   emptySnapshot,
   encodeCheckpoint,
+  heldAfterCommit,
   lastCheckpointKey,
   liveDataKeys,
+  orphanedCompactedKeys,
   planCompaction,
   planCompactionCommit,
   snapshotOfCheckpoint,
@@ -84,17 +87,60 @@ void describe('Delta checkpoints', () => {
 
 void describe('OPTIMIZE and VACUUM planning', () => {
   const snapshotOf = (...actions: DeltaAction[]) => applyCommit(emptySnapshot(), 0, [PROTOCOL, META, ...actions]);
-  const policy = { today: '2026-11-28', minFilesToday: 3, smallFileBytes: 1000 };
+  const policy = { today: '2026-11-28', minFilesToday: 3, smallFileBytes: 1000, addedByMs: 1_000 };
 
   void it('compacts the small files of past days from two, of today from the threshold, and never a per-partition table', () => {
     const s = snapshotOf(add('order_date=2026-11-27/a.parquet'), add('order_date=2026-11-27/b.parquet'), add('order_date=2026-11-27/big.parquet', 5000), add('order_date=2026-11-26/lone.parquet'), add('order_date=2026-11-28/c.parquet'), add('order_date=2026-11-28/d.parquet'));
     const groups = planCompaction(silver, s, policy);
     assert.equal(groups.length, 1);
     assert.deepEqual(groups[0]!.sources, ['silver/orders/order_date=2026-11-27/a.parquet', 'silver/orders/order_date=2026-11-27/b.parquet']);
-    assert.match(groups[0]!.target, /^silver\/orders\/order_date=2026-11-27\/compacted-[0-9a-f]{32}\.parquet$/);
+    assert.match(groups[0]!.target, /^silver\/orders\/order_date=2026-11-27\/compacted-1000-[0-9a-f]{32}\.parquet$/, 'named by the run\'s time and a hash of its sources');
     assert.deepEqual(planCompaction(silver, s, policy), groups, 'the same snapshot, the same target');
     assert.equal(planCompaction(silver, s, { ...policy, minFilesToday: 2 }).length, 2, 'today too from the threshold');
     assert.deepEqual(planCompaction(DELTA_TABLES.get('quarantine/orders')!, s, policy), []);
+  });
+
+  void it('names a compacted file after its sources as the log added them: a retry plans the same file after other batches committed, a source added again gives a new name', () => {
+    const s = snapshotOf(add('order_date=2026-11-27/a.parquet'), add('order_date=2026-11-27/b.parquet'));
+    const [planned] = planCompaction(silver, s, { ...policy, addedByMs: 5 });
+    applyCommit(s, 1, [add('order_date=2026-11-27/c.parquet', 100, { modificationTime: 10 })]);
+    assert.deepEqual(planCompaction(silver, s, { ...policy, addedByMs: 5 }), [planned], 'a later version with a file added after the run\'s time: the same group, the same key');
+    const withLater = planCompaction(silver, s, { ...policy, addedByMs: 20 });
+    assert.equal(withLater[0]!.sources.length, 3);
+    assert.notEqual(withLater[0]!.target, planned!.target, 'other sources, another key');
+    applyCommit(s, 2, [add('order_date=2026-11-27/a.parquet', 100, { modificationTime: 30 })]);
+    const readded = planCompaction(silver, s, { ...policy, addedByMs: 20 + 20 });
+    const hashOf = (key: string) => key.slice(key.lastIndexOf('-') + 1);
+    assert.deepEqual(readded[0]!.sources, withLater[0]!.sources);
+    assert.notEqual(hashOf(readded[0]!.target), hashOf(withLater[0]!.target), 'a source added again (its bytes may differ): a key never used before');
+  });
+
+  void it('keeps the batches compacted files and backfill parts hold up to date across commits, as a recount would find them', () => {
+    const part = (start: number, tag?: string) => `order_date=2026-11-27/part-0-${String(start).padStart(20, '0')}-${String(start + 9).padStart(20, '0')}${tag ? `.backfill-${tag}` : ''}.parquet`;
+    const compacted = add('order_date=2026-11-27/compacted-1-cccccccccccccccccccccccccccccccc.parquet', 100, { tags: { [COMPACTED_BATCHES_TAG]: '0-0-9 0-10-19@aa' } });
+    const s = snapshotOf(compacted, add(part(20)), add(part(30, 'aa')));
+    const held = batchesHeldByRewrites('silver/orders', s);
+    assert.deepEqual([...held].sort(), [['0-19', 1], ['0-39', 1], ['0-9', 1]]);
+    const actions: DeltaAction[] = [
+      { remove: { path: 'order_date=2026-11-27/compacted-1-cccccccccccccccccccccccccccccccc.parquet', deletionTimestamp: 5, dataChange: true } },
+      add(part(10, 'aa')),
+      add(part(0, 'bb')),
+      add(part(30, 'aa')),
+      { remove: { path: part(20), deletionTimestamp: 5, dataChange: true } },
+      add(part(20, 'bb')),
+    ];
+    heldAfterCommit(held, 'silver/orders', s, actions);
+    applyCommit(s, 1, actions);
+    assert.deepEqual([...held].sort(), [...batchesHeldByRewrites('silver/orders', s)].sort());
+    assert.deepEqual([...held].sort(), [['0-19', 1], ['0-29', 1], ['0-39', 1], ['0-9', 1]]);
+  });
+
+  void it('finds compacted files no version names once their run is past the retention, and leaves live, removed and young ones', () => {
+    const s = snapshotOf(add('order_date=2026-11-27/compacted-100-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.parquet'), add('order_date=2026-11-27/compacted-100-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.parquet'));
+    applyCommit(s, 1, [{ remove: { path: 'order_date=2026-11-27/compacted-100-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.parquet', deletionTimestamp: 9_000, dataChange: false } }]);
+    const listed = ['a', 'b', 'c', 'd'].map((h) => `silver/orders/order_date=2026-11-27/compacted-${h === 'd' ? 9_500 : 100}-${h.repeat(32)}.parquet`);
+    listed.push('silver/orders/order_date=2026-11-27/part-0-00000000000000000000-00000000000000000009.parquet', 'silver/orders/order_date=2026-11-27/compacted-cccccccccccccccccccccccccccccccc.parquet');
+    assert.deepEqual(orphanedCompactedKeys('silver/orders', s, listed, { nowMs: 10_000, retentionMs: 1_000 }), [listed[2]], 'c only: a live, b removed (VACUUM deletes it by its tombstone), d too young, the part and the unnamed old-style file not OPTIMIZE\'s to judge');
   });
 
   void it('commits a compaction once: remove and add with dataChange false, the batches tagged; a group overtaken by a commit is skipped', () => {

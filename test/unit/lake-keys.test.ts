@@ -15,6 +15,7 @@ import {
   padOffset,
   quarantineKey,
   rawKey,
+  rewriteOf,
   salesByCategoryMinuteKey,
   silverItemsKey,
   silverOrdersKey,
@@ -33,7 +34,7 @@ void describe('lake keys', () => {
     assert.equal(silverItemsKey('2025-03-01', 3, 1200, 1699), `silver/order_items/order_date=2025-03-01/part-3-${z(1200)}-${z(1699)}.parquet`);
     assert.equal(quarantineKey(3, 1200, 1699), `quarantine/orders/partition=3/${z(1200)}-${z(1699)}.parquet`);
     assert.equal(stateKey(3, 1700), `state/partition=3/at=${z(1700)}.json`);
-    assert.equal(alertSentKey('fraud-3-1200-cust-7'), 'alerts/sent/fraud-3-1200-cust-7');
+    assert.equal(alertSentKey('2026-12-07', 'fraud-3-1200-cust-7'), 'alerts/sent/day=2026-12-07/fraud-3-1200-cust-7');
   });
 
   void it('puts gold tables under gold/<table> with one part per batch and date, or one snapshot per batch', () => {
@@ -69,6 +70,23 @@ void describe('lake keys', () => {
     assert.deepEqual(atOffsetOf(customerTotalsKey(5, 1233)), { partition: 5, offset: 1234 });
   });
 
+  void it('names a backfill\'s parts with its tag before the extension, and reads batch, offset and tag back out of them', () => {
+    const tag = '0123456789abcdef';
+    assert.equal(silverOrdersKey('2025-03-01', 3, 1200, 1699, tag), `silver/orders/order_date=2025-03-01/part-3-${z(1200)}-${z(1699)}.backfill-${tag}.parquet`);
+    assert.equal(dqMetricsKey('2025-03-01', 0, 0, 9, tag), `gold/dq_metrics/batch_date=2025-03-01/part-0-${z(0)}-${z(9)}.backfill-${tag}.parquet`);
+    assert.equal(quarantineKey(3, 1200, 1699, tag), `quarantine/orders/partition=3/${z(1200)}-${z(1699)}.backfill-${tag}.parquet`);
+    assert.equal(customerTotalsKey(2, 499, tag), `gold/customer_totals/partition=2/at=${z(500)}.backfill-${tag}.parquet`);
+    assert.deepEqual(batchRangeOf(bronzeKey('2025-03-01', 4, 7, 70, tag)), { partition: 4, start: 7, end: 70, rewrite: tag });
+    assert.deepEqual(batchRangeOf(goldKey('city_orders', '2025-03-01', 4, 7, 70, tag)), { partition: 4, start: 7, end: 70, rewrite: tag });
+    assert.deepEqual(batchRangeOf(quarantineKey(4, 7, 70, tag)), { partition: 4, start: 7, end: 70, rewrite: tag });
+    assert.deepEqual(atOffsetOf(categoryTotalsKey(5, 1233, tag)), { partition: 5, offset: 1234, rewrite: tag });
+    assert.equal(rewriteOf(fraudAlertsKey('2025-03-01', 0, 0, 9, tag)), tag);
+    assert.equal(rewriteOf(customerTotalsKey(5, 1233, tag)), tag);
+    assert.equal(rewriteOf(fraudAlertsKey('2025-03-01', 0, 0, 9)), undefined, 'a stream part has none');
+    assert.equal(batchRangeOf(`raw/orders/batch_date=2026-11-25/partition=4/${z(7)}-${z(70)}.backfill-${tag}.jsonl.gz`), undefined, 'the raw zone is never tagged');
+    assert.throws(() => silverOrdersKey('2025-03-01', 3, 0, 9, 'Not/A-Tag'), /backfill tag/);
+  });
+
   void it('rejects offsets, partitions, dates and names that would make a wrong or ambiguous key', () => {
     assert.throws(() => padOffset(-1), RangeError);
     assert.throws(() => padOffset(1.5), RangeError);
@@ -78,12 +96,12 @@ void describe('lake keys', () => {
     assert.throws(() => bronzeKey('2025-3-1', 0, 0, 0), /YYYY-MM-DD/);
     assert.throws(() => bronzeKey('2025-13-01', 0, 0, 0), /YYYY-MM-DD/);
     assert.throws(() => goldKey('Sales/../x', '2025-03-01', 0, 0, 0), /snake_case/);
-    assert.throws(() => alertSentKey(''), RangeError);
-    assert.equal(alertSentKey('a/b c'), 'alerts/sent/a%2Fb%20c');
+    assert.throws(() => alertSentKey('2026-12-07', ''), RangeError);
+    assert.equal(alertSentKey('2026-12-07', 'a/b c'), 'alerts/sent/day=2026-12-07/a%2Fb%20c');
     // A long id (a 300-character customer id gave ENAMETOOLONG on disk) becomes a digest of fixed length.
-    const long = alertSentKey(`orders-0-0:${'9'.repeat(300)}`);
-    assert.match(long, /^alerts\/sent\/sha256-[0-9a-f]{64}$/);
-    assert.notEqual(long, alertSentKey(`orders-0-0:${'9'.repeat(301)}`));
+    const long = alertSentKey('2026-12-07', `orders-0-0:${'9'.repeat(300)}`);
+    assert.match(long, /^alerts\/sent\/day=2026-12-07\/sha256-[0-9a-f]{64}$/);
+    assert.notEqual(long, alertSentKey('2026-12-07', `orders-0-0:${'9'.repeat(301)}`));
   });
 
   void it('refuses keys that could leave the lake root', () => {

@@ -267,6 +267,36 @@ void describe('the backfill workflow', () => {
     assert.deepEqual(progress.failed, []);
   });
 
+  void it('derives every batch of one run under the run\'s backfill tag, and the same backfill run again under a new one', async () => {
+    const taskQueue = uniqueTaskQueue('backfill-tag');
+    const tags: (string | undefined)[][] = [[], []];
+    let run = 0;
+    const worker = await createTestWorker(
+      env,
+      taskQueue,
+      stubActivities({
+        planBackfill: plan,
+        listBackfillBatches: async (unit) => ({ batches: batchesOf(unit), more: false }),
+        ingestBatch: async (ref) => {
+          tags[run]!.push(ref.rewrite);
+          return { validCount: 1, invalidCount: 0, duplicateCount: 0, bronzeKeys: [], orderDates: [] };
+        },
+      }),
+    );
+    const workflowId = `${backfillWorkflowId(input.topic, input.from, input.to)}-tag`;
+    await worker.runUntil(async () => {
+      await env.client.workflow.execute('backfillOrders', { taskQueue, workflowId, args: [input] });
+      run = 1;
+      await env.client.workflow.execute('backfillOrders', { taskQueue, workflowId, args: [input] });
+    });
+    const [first, second] = tags.map((t) => new Set(t));
+    assert.equal(tags[0]!.length, 12);
+    assert.equal(first!.size, 1, `one tag for every batch of a run: ${[...first!].join(', ')}`);
+    assert.match([...first!][0]!, /^[0-9a-f]{16}$/);
+    assert.equal(second!.size, 1);
+    assert.notEqual([...second!][0], [...first!][0], 'a new run writes new keys');
+  });
+
   void it('stops a partition at a batch whose predecessor never completed, and fails naming it', async () => {
     const taskQueue = uniqueTaskQueue('backfill-gap');
     const ingested: string[] = [];

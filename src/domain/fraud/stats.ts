@@ -36,20 +36,30 @@ export function histogramCount(h: Histogram): number {
   return n;
 }
 
-/** The median of a histogram's values (the mean of the two middle values for an even count, as median()). */
+/**
+ * The median of a histogram's values (the mean of the two middle values for an even count, as
+ * median()). Runs for every item line of every batch, so it sorts only the distinct values.
+ */
 export function histogramMedian(h: Histogram): number {
-  const entries = [...h].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
-  const n = entries.reduce((s, [, c]) => s + c, 0);
+  const values: number[] = [];
+  let n = 0;
+  for (const [v, c] of h) {
+    if (c <= 0) continue;
+    values.push(v);
+    n += c;
+  }
   if (n === 0) return NaN;
-  const at = (rank: number): number => {
-    let seen = 0;
-    for (const [v, c] of entries) {
-      seen += c;
-      if (rank < seen) return v;
-    }
-    return entries.at(-1)![0];
-  };
-  return n % 2 === 1 ? at(n >> 1) : (at((n >> 1) - 1) + at(n >> 1)) / 2;
+  values.sort((a, b) => a - b);
+  const lowRank = (n - 1) >> 1;
+  const highRank = n >> 1;
+  let seen = 0;
+  let low = NaN;
+  for (const v of values) {
+    seen += h.get(v)!;
+    if (Number.isNaN(low) && lowRank < seen) low = v;
+    if (highRank < seen) return (low + v) / 2;
+  }
+  return values.at(-1)!;
 }
 
 /** Median absolute deviation of a histogram's values. */

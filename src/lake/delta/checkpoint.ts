@@ -11,6 +11,7 @@ import { parquetMetadata, parquetReadObjects, type SchemaElement } from 'hyparqu
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { AddAction, DeltaAction, MetadataAction, ProtocolAction, RemoveAction, TxnAction } from './protocol.ts';
 import { emptySnapshot, type DeltaSnapshot } from './snapshot.ts';
+import { PersistentMap } from './persistent-map.ts';
 
 /** What `_last_checkpoint` holds: the checkpoint's version and its number of actions (rows). */
 export interface LastCheckpoint {
@@ -28,7 +29,7 @@ export interface LastCheckpoint {
  */
 export function checkpointActions(snapshot: DeltaSnapshot, options: { tombstonesAfterMs: number }): DeltaAction[] {
   if (snapshot.version < 0 || !snapshot.protocol || !snapshot.metadata) throw new RangeError(`a checkpoint needs a table with protocol and metaData (version ${snapshot.version})`);
-  const byKey = <T>(map: Map<string, T>): [string, T][] => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const byKey = <T>(map: Iterable<[string, T]>): [string, T][] => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const actions: DeltaAction[] = [{ protocol: snapshot.protocol }, { metaData: snapshot.metadata }];
   for (const [appId, version] of byKey(snapshot.txns)) actions.push({ txn: { appId, version } });
   for (const [, add] of byKey(snapshot.files)) actions.push({ add: { ...add, dataChange: false } });
@@ -38,16 +39,38 @@ export function checkpointActions(snapshot: DeltaSnapshot, options: { tombstones
   return actions;
 }
 
+/** A checkpoint may rewrite about this many files' `add` actions per version since the one before. */
+export const CHECKPOINT_FILES_PER_VERSION = 1_000;
+
+/**
+ * Whether the committer checkpoints a table at `version`: every `interval` versions (Spark's and
+ * delta-rs's 10) while the table is small. A checkpoint rewrites every file's `add`: at 250,000
+ * files (a day of small batches before OPTIMIZE) that took 3 s, every 10 versions, i.e. every
+ * ~10 s of commit rounds. So for a big table the interval doubles until a checkpoint's files per
+ * version since the last one are within CHECKPOINT_FILES_PER_VERSION; the doubled intervals are
+ * multiples of the smaller ones, so a table that grows still meets its next checkpoint, and a
+ * reader replays at most ~files / 1,000 commits after it (docs/benchmarks.md, "Delta log at a day's files").
+ */
+export function checkpointDueAt(version: number, files: number, interval: number): boolean {
+  let every = Math.max(1, interval);
+  while (files / every > CHECKPOINT_FILES_PER_VERSION) every *= 2;
+  return version > 0 && version % every === 0;
+}
+
 /** The snapshot a checkpoint of `version` describes. */
 export function snapshotOfCheckpoint(version: number, actions: readonly DeltaAction[]): DeltaSnapshot {
   const snapshot = emptySnapshot();
+  const adds: [string, AddAction][] = [];
+  const removes: [string, RemoveAction][] = [];
   for (const action of actions) {
     if ('protocol' in action) snapshot.protocol = action.protocol;
     else if ('metaData' in action) snapshot.metadata = action.metaData;
-    else if ('add' in action) snapshot.files.set(action.add.path, action.add);
-    else if ('remove' in action) snapshot.tombstones.set(action.remove.path, action.remove);
+    else if ('add' in action) adds.push([action.add.path, action.add]);
+    else if ('remove' in action) removes.push([action.remove.path, action.remove]);
     else if ('txn' in action) snapshot.txns.set(action.txn.appId, action.txn.version);
   }
+  snapshot.files = PersistentMap.of(adds);
+  snapshot.tombstones = PersistentMap.of(removes);
   snapshot.version = version;
   return snapshot;
 }

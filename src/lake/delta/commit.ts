@@ -82,7 +82,7 @@ export function planCommit(input: CommitInput): DeltaAction[] | undefined {
     if (!current || added.has(rel)) continue;
     actions.push({ remove: { path: rel, deletionTimestamp: timestampMs, dataChange: true, extendedFileMetadata: true, partitionValues: current.partitionValues, size: current.size } });
   }
-  actions.push(...adds);
+  for (const add of adds) actions.push(add); // not push(...adds): a compaction or backfill may add more files than a call takes arguments
   for (const [appId, version] of [...input.txns].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if ((snapshot.txns.get(appId) ?? -1) < version) actions.push({ txn: { appId, version, lastUpdated: timestampMs } });
   }

@@ -3,15 +3,16 @@
 // dataChange false, so streaming readers of changes skip it), and which removed files VACUUM may
 // delete. The activities in src/activities/lake-maintenance.ts do the reading and writing.
 import { createHash } from 'node:crypto';
-import { atOffsetOf, batchRangeOf, padOffset } from '../keys.ts';
+import { atOffsetOf, batchRangeOf, partName } from '../keys.ts';
 import { dataKeyOf, DELTA_ENGINE_INFO, relativeDataPath, type AddAction, type DeltaAction } from './protocol.ts';
 import { partitionValuesOf, type DeltaTable } from './schema.ts';
 import type { DeltaSnapshot } from './snapshot.ts';
 import type { DataFileFacts } from './commit.ts';
 
 /**
- * Tag of a compacted file's `add`: the batch parts whose rows it holds, as `<partition>-<start>-<end>`,
- * space-separated. From it a backfill finds the parts to put back (`sourcePartsOf`).
+ * Tag of a compacted file's `add`: the batch parts whose rows it holds, as `<partition>-<start>-<end>`
+ * (`…@<tag>` for a backfill's part, `….backfill-<tag>.parquet`), space-separated. From it a backfill
+ * finds the parts to put back (`sourcePartsOf`).
  */
 export const COMPACTED_BATCHES_TAG = 'streaming-orders.batches';
 /** Source files of one compacted file at most (its commit request stays small, its rows fit in memory). */
@@ -33,30 +34,77 @@ export function batchesOfFile(key: string, add: Pick<AddAction, 'tags'> | undefi
   return batch ? [batch] : [];
 }
 
-function partsOfTag(tag: string): { partition: number; start: number; end: number }[] {
+function partsOfTag(tag: string): { partition: number; start: number; end: number; rewrite?: string }[] {
   return tag
     .split(' ')
     .filter((t) => t !== '')
     .map((t) => {
-      const [partition, start, end] = t.split('-').map(Number);
-      return { partition: partition!, start: start!, end: end! };
+      const [range, rewrite] = t.split('@');
+      const [partition, start, end] = range!.split('-').map(Number);
+      return { partition: partition!, start: start!, end: end!, ...(rewrite ? { rewrite } : {}) };
     });
 }
 
-/** The compacted file's source parts (`<folder>/part-P-<start>-<end>.parquet`), with the batch of each; empty for a file that is not compacted. */
+/** The compacted file's source parts (`<folder>/part-P-<start>-<end>[.backfill-<tag>].parquet`), with the batch of each; empty for a file that is not compacted. */
 export function sourcePartsOf(key: string, add: Pick<AddAction, 'tags'>): { key: string; batch: string }[] {
   const tagged = add.tags?.[COMPACTED_BATCHES_TAG];
   if (tagged === undefined) return [];
   const folder = key.slice(0, key.lastIndexOf('/'));
-  return partsOfTag(tagged).map((r) => ({ key: `${folder}/part-${r.partition}-${padOffset(r.start)}-${padOffset(r.end)}.parquet`, batch: `${r.partition}-${r.end}` }));
+  return partsOfTag(tagged).map((r) => ({ key: `${folder}/${partName(r.partition, r.start, r.end, r.rewrite)}`, batch: `${r.partition}-${r.end}` }));
 }
 
-/** The tag entries of a file about to be compacted: its own tag's, or its part name's range. */
+/** The tag entries of a file about to be compacted: its own tag's, or its part name's range (and backfill tag). */
 function tagPartsOf(key: string, add: Pick<AddAction, 'tags'>): string[] {
   const tagged = add.tags?.[COMPACTED_BATCHES_TAG];
   if (tagged !== undefined) return tagged.split(' ').filter((t) => t !== '');
   const range = batchRangeOf(key);
-  return range ? [`${range.partition}-${range.start}-${range.end}`] : [];
+  return range ? [`${range.partition}-${range.start}-${range.end}${range.rewrite ? `@${range.rewrite}` : ''}`] : [];
+}
+
+/** Names a backfill's part has (`….backfill-<tag>.parquet`), tested without parsing the whole name. */
+const BACKFILL_PART_MARK = '.backfill-';
+
+/** How many live files hold each batch, counting only compacted files and a backfill's parts. */
+export type HeldBatches = Map<string, number>;
+
+/** The batches a live file holds if it is a compacted file or a backfill's part; none for a stream part. */
+function batchesOfRewrite(tablePath: string, path: string, add: Pick<AddAction, 'tags'>): string[] {
+  if (add.tags?.[COMPACTED_BATCHES_TAG] === undefined && !path.includes(BACKFILL_PART_MARK)) return [];
+  return batchesOfFile(dataKeyOf(tablePath, path), add);
+}
+
+/**
+ * The batches held by live files that are not the stream's own parts: compacted files and a
+ * backfill's parts. With the batch's own keys, they tell whether a table holds a batch already
+ * (its commit adds nothing then, docs/design.md §12). One pass over the snapshot; a writer keeps
+ * it up to date across its own commits with `heldAfterCommit`.
+ */
+export function batchesHeldByRewrites(tablePath: string, snapshot: Pick<DeltaSnapshot, 'files'>): HeldBatches {
+  const held: HeldBatches = new Map();
+  for (const [path, add] of snapshot.files) for (const batch of batchesOfRewrite(tablePath, path, add)) held.set(batch, (held.get(batch) ?? 0) + 1);
+  return held;
+}
+
+/** `held` of `before` changed, in place, by the commit `actions` made on it (an `add` replaces a live file of the same path). */
+export function heldAfterCommit(held: HeldBatches, tablePath: string, before: Pick<DeltaSnapshot, 'files'>, actions: readonly DeltaAction[]): HeldBatches {
+  // What the commit has done to a path so far: its new add, or null once removed.
+  const changed = new Map<string, Pick<AddAction, 'tags'> | null>();
+  const drop = (path: string) => {
+    const add = changed.has(path) ? changed.get(path) : before.files.get(path);
+    if (add) for (const batch of batchesOfRewrite(tablePath, path, add)) held.set(batch, (held.get(batch) ?? 1) - 1);
+  };
+  for (const action of actions) {
+    if ('remove' in action) {
+      drop(action.remove.path);
+      changed.set(action.remove.path, null);
+    } else if ('add' in action) {
+      drop(action.add.path);
+      changed.set(action.add.path, action.add);
+      for (const batch of batchesOfRewrite(tablePath, action.add.path, action.add)) held.set(batch, (held.get(batch) ?? 0) + 1);
+    }
+  }
+  for (const [batch, count] of held) if (count <= 0) held.delete(batch);
+  return held;
 }
 
 /**
@@ -72,8 +120,11 @@ export interface CompactionGroup {
   /** Lake keys of the files to replace, sorted; all in one partition folder. */
   sources: string[];
   /**
-   * The compacted file's key, from the sources and the snapshot's version: two runs planning on the
-   * same version write the same object, and a later compaction never reuses a key VACUUM may delete.
+   * The compacted file's key, `compacted-<addedByMs>-<hash>.parquet`: the run's time and a hash of
+   * the sources as the log added them (path, size, modification time). A retried activity that
+   * plans the same sources writes the same object whatever else the table gained meanwhile; a
+   * later compaction never reuses a key VACUUM may delete; and VACUUM can tell from the name alone
+   * how old a compacted file that no version names is (`orphanedCompactedKeys`).
    */
   target: string;
 }
@@ -84,6 +135,11 @@ export interface CompactionPolicy {
   /** Small files from which a partition of today (or later) is compacted. */
   minFilesToday: number;
   smallFileBytes: number;
+  /**
+   * Only files added at or before this time (the workflow's, so the same on every attempt): a
+   * retried activity plans the groups the first attempt planned even if batches committed since.
+   */
+  addedByMs: number;
 }
 
 /** The groups of small files OPTIMIZE compacts in this snapshot (none for a table that is not compactable). */
@@ -93,6 +149,7 @@ export function planCompaction(table: DeltaTable, snapshot: DeltaSnapshot, polic
   const byPartition = new Map<string, string[]>();
   for (const [path, add] of snapshot.files) {
     if (add.size >= policy.smallFileBytes) continue;
+    if (add.modificationTime > policy.addedByMs) continue;
     const key = dataKeyOf(tablePath, path);
     const folder = key.slice(0, key.lastIndexOf('/'));
     let files = byPartition.get(folder);
@@ -108,11 +165,21 @@ export function planCompaction(table: DeltaTable, snapshot: DeltaSnapshot, polic
     for (let i = 0; i < files.length; i += MAX_FILES_PER_COMPACTION) {
       const sources = files.slice(i, i + MAX_FILES_PER_COMPACTION);
       if (sources.length < 2) continue;
-      const hash = createHash('sha256').update(`${snapshot.version}\n${sources.join('\n')}`).digest('hex').slice(0, 32);
-      groups.push({ sources, target: `${folder}/compacted-${hash}.parquet` });
+      const hash = compactionHash(tablePath, sources, snapshot);
+      groups.push({ sources, target: `${folder}/compacted-${Math.max(0, Math.floor(policy.addedByMs))}-${hash}.parquet` });
     }
   }
   return groups;
+}
+
+/** What a compacted file's name is derived from: each source's path, size and modification time in the log. */
+function compactionHash(tablePath: string, sources: readonly string[], snapshot: Pick<DeltaSnapshot, 'files'>): string {
+  const facts = sources.map((key) => {
+    const path = relativeDataPath(tablePath, key);
+    const add = snapshot.files.get(path)!;
+    return `${path} ${add.size} ${add.modificationTime}`;
+  });
+  return createHash('sha256').update(facts.join('\n')).digest('hex').slice(0, 32);
 }
 
 /**
@@ -164,6 +231,26 @@ export function planCompactionCommit(table: DeltaTable, snapshot: DeltaSnapshot,
     },
   });
   return actions;
+}
+
+const COMPACTED_NAME = /\/compacted-(\d+)-[0-9a-f]{32}\.parquet$/;
+
+/**
+ * Compacted files no version names (neither live nor removed in the log) whose run is older than
+ * the retention: a run that wrote its file and never committed it (its group overtaken between a
+ * failed attempt and the retry, or the run terminated before its commit). VACUUM deletes them; the
+ * name gives the run's time, so no store timestamp is needed. `listed`: keys under the table folder.
+ */
+export function orphanedCompactedKeys(tablePath: string, snapshot: Pick<DeltaSnapshot, 'files' | 'tombstones'>, listed: readonly string[], options: { nowMs: number; retentionMs: number }): string[] {
+  const before = options.nowMs - options.retentionMs;
+  return listed
+    .filter((key) => {
+      const match = COMPACTED_NAME.exec(key);
+      if (!match || Number(match[1]) >= before) return false;
+      const path = relativeDataPath(tablePath, key);
+      return !snapshot.files.has(path) && !snapshot.tombstones.has(path);
+    })
+    .sort();
 }
 
 /** The removed files VACUUM deletes: tombstones older than the retention whose path no live file has. */

@@ -13,11 +13,29 @@ export interface FileStats {
   nullCount: Record<string, number>;
 }
 
-/** Strings compare as UTF-8 bytes in Delta (JavaScript's `<` compares UTF-16 units, which differs above U+FFFF). */
-const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+/**
+ * Strings compare as UTF-8 bytes in Delta, which is code-point order. JavaScript's `<` compares
+ * UTF-16 units, which differs only where a surrogate (U+D800–DFFF, half of a code point above
+ * U+FFFF) meets a unit at or above U+E000: shifting those two ranges past each other gives
+ * code-point order without encoding every value (encoding was 4 % of the worker's CPU).
+ */
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+}
+
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
 
 function compare(column: ColumnSpec, a: unknown, b: unknown): number {
-  if (column.type === 'STRING') return Buffer.compare(utf8(a as string), utf8(b as string));
+  if (column.type === 'STRING') return compareUtf8(a as string, b as string);
   const x = typeof a === 'bigint' ? a : (a as number);
   const y = typeof b === 'bigint' ? b : (b as number);
   return x < y ? -1 : x > y ? 1 : 0;
@@ -80,4 +98,11 @@ export function fileStatsOf(table: TableSpec, rows: readonly Record<string, unkn
     }
   }
   return stats;
+}
+
+/** The statistics without some columns (a table's partition columns, whose values are in the `add` action). */
+export function statsWithout(stats: FileStats, columns: readonly string[]): FileStats {
+  if (columns.length === 0) return stats;
+  const keep = <V>(record: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(record).filter(([name]) => !columns.includes(name)));
+  return { numRecords: stats.numRecords, minValues: keep(stats.minValues), maxValues: keep(stats.maxValues), nullCount: keep(stats.nullCount) };
 }
