@@ -14,6 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToFixture } from './helpers/history-fixtures.ts';
 import type { BackfillBatch, BackfillDayInput, BackfillInput, BatchResult } from '../src/contract/batch.ts';
 import { backfillWorkflowId, CHECKPOINT_READY_SIGNAL } from '../src/contract/batch.ts';
+import { deltaCommitterWorkflowId } from '../src/contract/delta-commit.ts';
 import { batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue, type StubActivities } from './helpers/workflow-env.ts';
 
 import { HISTORIES_DIR } from './helpers/history-fixtures.ts';
@@ -135,6 +136,42 @@ const scenarios = (calls: Calls): Scenario[] => [
     },
   },
   {
+    name: 'batch-signal-first-woken',
+    why: 'the checkpoint is missing at the one local look-up; the predecessor\'s signal wakes the batch; wake-up and commit request in one task; no older patch asked (patched signal-first)',
+    activities: () =>
+      stubActivities({
+        checkpointStatus: async () => {
+          calls.called('checkpointStatus');
+          return { ready: false };
+        },
+        detectFraud: async (ref) => ({ alertIds: [], keys: [`gold/fraud_alerts/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`] }),
+      }),
+    async run(env, taskQueue) {
+      const asked = calls.next('checkpointStatus');
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(4, 100, 199), taskQueue));
+      await asked;
+      await handle.signal(CHECKPOINT_READY_SIGNAL, { stateQueue: taskQueue });
+      await handle.result();
+      return [handle];
+    },
+  },
+  {
+    name: 'batch-signal-first-blocked-then-released',
+    why: 'no signal comes: local look-ups on the safety timer, the batch names its blocker in BlockedBy, then finds the state and clears it (patched signal-first)',
+    activities: () => {
+      let asked = 0;
+      return stubActivities({
+        checkpointStatus: async (ref) => (++asked > 3 ? { ready: true } : { ready: false, blockedBy: ref.findBlocker ? `${ref.topic}-${ref.partition}-0` : undefined }),
+        detectFraud: async (ref) => ({ alertIds: [], keys: [`gold/fraud_alerts/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`] }),
+      });
+    },
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(5, 100, 199), taskQueue));
+      await handle.result();
+      return [handle];
+    },
+  },
+  {
     name: 'backfill-new-keys',
     why: 'a backfill whose parts go under keys tagged by its run (patched backfill-new-keys), committed in one REPLACE per table',
     activities: () =>
@@ -198,6 +235,9 @@ async function main(): Promise<void> {
         writeFileSync(file(handle.workflowId, index), historyToFixture(handle.workflowId, index === 0 ? scenario.why : 'child run', history));
         console.log(`wrote   ${path.relative(process.cwd(), file(handle.workflowId, index))} (${history.events?.length ?? 0} events): ${index === 0 ? scenario.why : 'child run'}`);
       }
+      // The topic's committer polls this scenario's task queue, whose worker is gone now: the next
+      // scenario's batches would send it requests nobody answers. They start their own.
+      await env.client.workflow.getHandle(deltaCommitterWorkflowId('orders')).terminate('scenario recorded').catch(() => undefined);
     }
   } finally {
     await env.teardown();

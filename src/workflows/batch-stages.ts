@@ -2,7 +2,7 @@
 // partition's next checkpoint. Shared by the streaming batch workflow and the backfill, so a
 // backfilled batch is derived by exactly the code that derived it the first time.
 import { TimeoutType } from '@temporalio/common';
-import { ActivityFailure, log, patched, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, log, patched, proxyActivities, proxyLocalActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { DETERMINISTIC_FAILURE_TYPES } from '../contract/failure-types.ts';
 import type { BatchRef, CheckpointResult, DeriveInput, DeriveResult, EnrichResult, FraudResult, GoldResult, IngestResult, QualityResult } from '../contract/batch.ts';
@@ -72,6 +72,18 @@ export const quick = proxyActivities<Activities>({
   retry: RETRY,
 });
 
+/**
+ * The same look-ups as local activities: run by the worker that runs the workflow task, recorded
+ * as a marker, so they cost no task-queue round trip and no workflow task of their own. Only for
+ * reads that are short and idempotent (a listing and a HEAD on S3, at most one visibility query).
+ * A retry backs off at most 10 s, below the SDK's one-minute local retry threshold, so an S3 outage
+ * is retried inside the workflow task (which the SDK keeps alive) for the same ~9 minutes as `quick`.
+ */
+export const localLookups = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: RETRY,
+});
+
 export interface DerivedBatch {
   ingest: IngestResult;
   enrich: EnrichResult;
@@ -127,7 +139,7 @@ export async function deriveBatch(
  * known (the partition's first batch, or a hint never written), any worker takes it and becomes
  * the holder: one activity needs no look-up to keep its stages on one worker.
  */
-async function deriveInOneActivity(input: DeriveInput, stateQueue: string | undefined): Promise<DeriveResult> {
+export async function deriveInOneActivity(input: DeriveInput, stateQueue: string | undefined): Promise<DeriveResult> {
   if (stateQueue !== undefined) {
     try {
       return await proxyActivities<Activities>({ ...DERIVE_OPTIONS, taskQueue: stateQueue, scheduleToStartTimeout: STATE_HOLDER_PICKUP_TIMEOUT }).deriveBatch(input);

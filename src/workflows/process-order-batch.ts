@@ -1,10 +1,8 @@
 // One workflow per batch (docs/design.md §2). Deterministic: all I/O is in activities, and every
 // activity writes under keys derived from the batch, so retries and re-runs are harmless.
 import {
-  condition,
   defineSignal,
   getExternalWorkflowHandle,
-  log,
   setCurrentDetails,
   ParentClosePolicy,
   patched,
@@ -15,10 +13,11 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { SA } from '../contract/search-attributes.ts';
-import { deriveBatch, lakeKeysOf, quick, stages } from './batch-stages.ts';
+import { deriveBatch, deriveInOneActivity, lakeKeysOf, stages } from './batch-stages.ts';
 import { snapshotPartitionState } from './snapshot-partition-state.ts';
 import { commitToDelta, DELTA_COMMIT_PATCH } from './delta-committer.ts';
 import { sendBatchAlerts } from './batch-alerts.ts';
+import { waitForPredecessorState, type PredecessorWait } from './predecessor-wait.ts';
 import {
   batchAlertsWorkflowId,
   batchWorkflowId,
@@ -34,70 +33,45 @@ import {
 export const checkpointReady = defineSignal<[CheckpointReadyInfo?]>(CHECKPOINT_READY_SIGNAL);
 
 /**
- * Patch id: the predecessor signals only after its checkpoint is written, so a signal is proof
- * enough and saves one activity and one workflow task on every batch's critical path (the
- * partition's batches run one after another). Histories from before keep re-checking.
- */
-const TRUST_CHECKPOINT_SIGNAL = 'trust-checkpoint-signal';
-
-/**
- * Patch id: a batch that already knows its state before it exists skips the first checkpoint
- * look-up too — the partition's first batch (the bridge says so: it starts from empty state) and a
- * batch whose predecessor's signal arrived before it ran. Histories from before always looked once.
- */
-const SKIP_KNOWN_CHECKPOINT_LOOKUP = 'skip-known-checkpoint-lookup';
-
-/**
  * Patch id: the batch's alerts go to a workflow of their own (`alerts-<batchId>`, started and left
  * running) instead of an activity the batch waits for, so SMTP is off the batch's critical path
  * (docs/design.md §2). Histories from before sent the mails in the batch.
  */
 const ALERTS_OFF_PATH_PATCH = 'alerts-off-path';
 
-/** How long to sleep between checkpoint checks when no signal arrives (a safety net). */
-const RECHECK_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000];
+/**
+ * Patch id, checked once at the start of every run: the batch waits on its predecessor's signal
+ * (src/workflows/predecessor-wait.ts: one local look-up, then a safety timer of seconds), and its
+ * own wake-up for the successor and its Delta commit request leave in the same workflow task, so
+ * their two signal round trips overlap. A run with this marker was recorded by code in which
+ * every older patch of this workflow holds (state-affinity, one-derive-activity,
+ * skip-known-checkpoint-lookup, delta-commit, alerts-off-path), so it does not ask for them: each
+ * `patched()` call costs a marker event and an upsert of the TemporalChangeVersion search
+ * attribute (a visibility write) per batch. Histories from before take the paths their patches chose.
+ */
+const SIGNAL_FIRST_PATCH = 'signal-first';
 
 export async function processOrderBatch(input: BatchInput): Promise<BatchResult> {
   const batchId = batchWorkflowId(input.topic, input.partition, input.startOffset);
   const ref: BatchRef = { topic: input.topic, partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, batchId, firstBatch: input.firstBatch };
-  let predecessorDone = false;
+  const wait: PredecessorWait = { predecessorDone: false };
   // The worker that holds the partition's state: the predecessor says so in its signal, or the checkpoint look-up finds its hint.
-  let stateQueue: string | undefined;
   setHandler(checkpointReady, (info?: CheckpointReadyInfo) => {
-    predecessorDone = true;
-    stateQueue = info?.stateQueue ?? stateQueue;
+    wait.predecessorDone = true;
+    wait.stateQueue = info?.stateQueue ?? wait.stateQueue;
   });
 
+  const signalFirst = patched(SIGNAL_FIRST_PATCH);
+
   // 1. Wait for the partition's state before this batch (docs/design.md §4).
-  let blocked = false;
-  // The bridge knows the partition's first batch; a signal that came before this run started is proof too (TRUST_CHECKPOINT_SIGNAL).
-  const stateKnown = (input.firstBatch || predecessorDone) && patched(SKIP_KNOWN_CHECKPOINT_LOOKUP);
-  for (let attempt = 0; !stateKnown; attempt++) {
-    predecessorDone = false;
-    // Say who holds us back once we have waited a while (not on every short wait for a busy predecessor).
-    const report = attempt === 4 || (attempt > 4 && attempt % 10 === 0);
-    const status = await quick.checkpointStatus({ ...ref, firstBatch: input.firstBatch, findBlocker: report });
-    if (status.ready) {
-      stateQueue = status.stateQueue ?? stateQueue;
-      break;
-    }
-    if (report) {
-      if (status.blockedBy && !blocked) {
-        upsertSearchAttributes([{ key: SA.BlockedBy, value: status.blockedBy }]);
-        setCurrentDetails(`**Blocked**: waiting for the state written by \`${status.blockedBy}\` (replay it if it failed)`);
-        blocked = true;
-      }
-      log.info('batch waits for its predecessor', { batchId, blockedBy: status.blockedBy ?? 'unknown' });
-    }
-    await condition(() => predecessorDone, RECHECK_MS[Math.min(attempt, RECHECK_MS.length - 1)]!);
-    if (predecessorDone && patched(TRUST_CHECKPOINT_SIGNAL)) break;
-  }
-  if (blocked) upsertSearchAttributes([{ key: SA.BlockedBy, value: null }]);
+  await waitForPredecessorState(ref, input.firstBatch, wait, signalFirst);
   // The Web UI shows these details on the run's page ("current details"): where the batch is now.
   setCurrentDetails('Deriving bronze, silver and gold');
 
   // 2–5. raw → bronze → silver → gold, fraud, quality → the checkpoint after this batch.
-  const derived = await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true, stateQueue });
+  const derived = signalFirst
+    ? await deriveInOneActivity({ ...ref, rawKey: input.rawKey, batchDate: input.batchDate, copyToDlq: true }, wait.stateQueue)
+    : await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true, stateQueue: wait.stateQueue });
   const { ingest, enrich, fraud, quality } = derived;
   upsertSearchAttributes([
     { key: SA.OrderCount, value: enrich.orderCount },
@@ -106,17 +80,19 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   ]);
 
   // The next batch may start as soon as the state after this one exists.
-  await wakeSuccessor(batchWorkflowId(input.topic, input.partition, input.endOffset + 1), { stateQueue: derived.checkpoint?.stateQueue });
+  const woken = wakeSuccessor(batchWorkflowId(input.topic, input.partition, input.endOffset + 1), { stateQueue: derived.checkpoint?.stateQueue });
+  if (!signalFirst) await woken;
   // Every so many deltas, a snapshot of the partition's state, in its own workflow: off this path.
   if (derived.checkpoint?.snapshotDue) await startStateSnapshot(input.topic, input.partition, input.endOffset + 1);
 
   const lakeKeys = lakeKeysOf(derived);
-  // The batch's files become visible in one Delta commit per table (docs/design.md §12): after the
-  // successor is woken (off the partition's critical path), before the alerts (a mail names data readers can see).
-  if (patched(DELTA_COMMIT_PATCH)) {
+  // The batch's files become visible in one Delta commit per table (docs/design.md §12): once the
+  // successor's wake-up is sent (off the partition's critical path), before the alerts (a mail names data readers can see).
+  if (signalFirst || patched(DELTA_COMMIT_PATCH)) {
     setCurrentDetails('Committing to the Delta tables');
     await commitToDelta(input.topic, { requester: batchId, partition: input.partition, startOffset: input.startOffset, endOffset: input.endOffset, keys: lakeKeys });
   }
+  await woken;
 
   // 6. Alerts last: a mail is the one effect that cannot be taken back. Quality breaches are only
   // handed to the topic's quality-alerts workflow there (it mails once per episode).
@@ -124,7 +100,7 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
   const alertInput: AlertInput = { ...ref, fraudKeys: fraud.keys, dqKeys: quality.keys, silverKeys: enrich.silverKeys, kafkaTs: quality.kafkaTs };
   let alertsSent: number | undefined;
   let alertsWorkflowId: string | undefined;
-  if (hasAlerts && patched(ALERTS_OFF_PATH_PATCH)) {
+  if (hasAlerts && (signalFirst || patched(ALERTS_OFF_PATH_PATCH))) {
     alertsWorkflowId = await startBatchAlerts(alertInput);
   } else if (hasAlerts) {
     alertsSent = (await stages.sendAlerts(alertInput)).sent;

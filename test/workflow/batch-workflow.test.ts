@@ -8,7 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SA } from '../../src/contract/search-attributes.ts';
-import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchResult } from '../../src/contract/batch.ts';
+import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchRef, type BatchResult } from '../../src/contract/batch.ts';
 import { deltaCommitterWorkflowId } from '../../src/contract/delta-commit.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { alertWorkflowsClosed, batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
@@ -29,8 +29,11 @@ after(async () => {
   await env?.teardown();
 });
 
-/** Checkpoints as a set of `<partition>@<offset>`: written by writeCheckpoint, read by checkpointStatus. */
-function checkpointStore() {
+/**
+ * Checkpoints as a set of `<partition>@<offset>`: written by writeCheckpoint, read by checkpointStatus.
+ * `beforeIngest` may hold a batch's derivation back (a predecessor that is still running).
+ */
+function checkpointStore(beforeIngest: (ref: BatchRef) => Promise<void> = async () => undefined) {
   const written = new Set<string>();
   const events: string[] = [];
   return {
@@ -42,6 +45,7 @@ function checkpointStore() {
         return { ready: ref.firstBatch || written.has(`${ref.partition}@${ref.startOffset}`) };
       },
       ingestBatch: async (ref) => {
+        await beforeIngest(ref);
         events.push(`ingest ${ref.batchId}`);
         return { validCount: 1, invalidCount: 0, duplicateCount: 0, bronzeKeys: [], orderDates: [] };
       },
@@ -110,6 +114,60 @@ void describe('the batch workflow', () => {
       assert.equal(done.typedSearchAttributes.get(SA.BlockedBy), undefined, 'BlockedBy cleared');
       assert.equal(done.typedSearchAttributes.get(SA.OrderCount), 100);
       assert.equal(derived, true);
+    });
+  });
+
+  void it('goes on once its checkpoint exists even when the predecessor never signals (state written by a backfill)', async () => {
+    const taskQueue = uniqueTaskQueue('never-signalled');
+    const store = checkpointStore();
+    const worker = await createTestWorker(env, taskQueue, store.activities);
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(8, 100, 199), taskQueue));
+      await waitFor('the batch to find its checkpoint missing', () => store.events.includes('check orders-8-100'));
+      // Something other than a predecessor run writes the state (a backfill over a failed batch): nobody signals.
+      store.written.add('8@100');
+      const result: BatchResult = await handle.result();
+
+      assert.equal(result.orderCount, 100, 'derived the whole batch');
+      const checks = store.events.filter((e) => e === 'check orders-8-100');
+      assert.equal(checks.length, 2, `one look-up at start, one on the safety timer: ${store.events.join(', ')}`);
+      const history = await handle.fetchHistory();
+      const signals = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'checkpointReady') ?? [];
+      assert.equal(signals.length, 0, 'no signal came');
+      const scheduled = history.events?.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []) ?? [];
+      assert.ok(!scheduled.includes('checkpointStatus'), `the look-ups are local activities, not tasks on the queue: ${scheduled.join(', ')}`);
+    });
+  });
+
+  void it('looks its checkpoint up once and then waits for the signal, asking nothing while its predecessor runs', async () => {
+    const taskQueue = uniqueTaskQueue('no-lookups-while-running');
+    let releasePredecessor!: () => void;
+    const predecessorRuns = new Promise<void>((resolve) => (releasePredecessor = resolve));
+    let predecessorDeriving = false;
+    const store = checkpointStore(async (ref) => {
+      if (ref.batchId !== 'orders-9-0') return;
+      predecessorDeriving = true;
+      await predecessorRuns;
+    });
+    const worker = await createTestWorker(env, taskQueue, store.activities);
+    await worker.runUntil(async () => {
+      const successor = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(9, 100, 199), taskQueue));
+      await waitFor('the successor to find its checkpoint missing', () => store.events.includes('check orders-9-100'));
+      const predecessor = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(9, 0, 99), taskQueue));
+      await waitFor('the predecessor to be deriving', () => predecessorDeriving);
+      // Four seconds of the predecessor's derivation: the successor's timers (if it had any shorter) fire meanwhile.
+      await env.sleep('4 seconds');
+      const checksWhileRunning = store.events.filter((e) => e === 'check orders-9-100').length;
+      releasePredecessor();
+      // Not handle.result(): that would let the test server skip time (and fire a safety timer) while the runs go on.
+      await waitFor('both batches to complete', async () => {
+        const states = await Promise.all([predecessor, successor].map(async (h) => (await h.describe()).status.name));
+        return states.every((s) => s === 'COMPLETED');
+      });
+
+      assert.equal(checksWhileRunning, 1, `look-ups while the predecessor ran: ${store.events.join(', ')}`);
+      assert.equal(store.events.filter((e) => e === 'check orders-9-100').length, 1, 'the signal woke it: no look-up after');
+      assert.ok(store.events.indexOf('checkpoint orders-9-0') < store.events.indexOf('ingest orders-9-100'), `derived only after the state before it existed: ${store.events.join(', ')}`);
     });
   });
 
