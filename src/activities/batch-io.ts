@@ -1,6 +1,7 @@
 // Lake I/O shared by the stages of a batch: typed Parquet parts, and the worker's partition states.
 import { ApplicationFailure } from '@temporalio/activity';
-import { readParquet, writeParquet, type TableSpec } from '../lake/parquet.ts';
+import { deltaTableOfKey, fileStatsOf, type FileStats } from '../lake/delta/index.ts';
+import { readParquet, TABLES, writeParquet, type TableSpec } from '../lake/parquet.ts';
 import type { LakeStore } from '../lake/store.ts';
 import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { stateKeysOf, type PartitionState, type StateKeys } from '../domain/state.ts';
@@ -17,11 +18,28 @@ export interface SilverRows {
 
 type StateRef = Pick<BatchRef, 'partition' | 'startOffset' | 'firstBatch'>;
 
+/**
+ * The tables whose parts are read again after their batch's derivation, by the batch's alerts
+ * (alert.ts: its fraud alerts, the silver orders they name, its quality figures). The rows of
+ * every other part are dropped once written: kept, bronze payloads and item rows made most of
+ * the worker's live heap (docs/benchmarks.md, "Derivations in flight").
+ */
+const READ_AFTER_DERIVATION: ReadonlySet<string> = new Set([TABLES.silverOrders.path, TABLES.fraudAlerts.path, TABLES.dqMetrics.path]);
+
+/** What the Delta commit needs of a part this worker wrote, so that it need not read the part back. */
+export interface WrittenPart {
+  size: number;
+  stats: FileStats;
+}
+
 export class BatchIo {
-  /** Up to 256 parts and 250,000 rows: the stages in flight (one batch per partition), not the whole run. */
-  private readonly parts = new ImmutableCache<unknown[]>(256, 250_000, (rows) => rows.length);
-  /** Sizes of the parts this worker wrote: the Delta commit needs size and rows, and saves reading them back. */
-  private readonly sizes = new ImmutableCache<number>(1024);
+  /**
+   * Up to 256 parts and 40,000 rows of the tables read after a derivation: the alerts of the last
+   * few batches (one batch of each of six partitions at 5,000 orders, and their alerts), not the run.
+   */
+  private readonly parts = new ImmutableCache<unknown[]>(256, 40_000, (rows) => rows.length);
+  /** Size and column statistics of the parts this worker wrote, for the Delta commit (a few hundred bytes each). */
+  private readonly written = new ImmutableCache<WrittenPart>(1024);
 
   constructor(
     readonly lake: LakeStore,
@@ -31,8 +49,13 @@ export class BatchIo {
   async writePart<T extends object>(key: string, table: TableSpec, rows: T[]): Promise<void> {
     const bytes = writeParquet(table, rows as Record<string, unknown>[]);
     await this.lake.put(key, bytes, 'application/vnd.apache.parquet');
-    this.parts.set(key, rows);
-    this.sizes.set(key, bytes.byteLength);
+    if (READ_AFTER_DERIVATION.has(table.path)) this.parts.set(key, rows);
+    // The statistics the commit would compute from the rows (delta-commit.ts), taken now, while the rows are at hand.
+    const delta = deltaTableOfKey(key);
+    if (delta) {
+      const stats = fileStatsOf(delta.spec, rows as Record<string, unknown>[], delta.partitionColumns.map((p) => p.name));
+      this.written.set(key, { size: bytes.byteLength, stats });
+    }
   }
 
   /** Writes rows split by date, one part per date, all at once; returns the keys (in the order the dates first appear). */
@@ -76,11 +99,9 @@ export class BatchIo {
     return this.silverRows(ref, orders, items);
   }
 
-  /** Size and rows of a part this worker wrote, while both are cached; undefined otherwise. */
-  writtenPart(key: string): { size: number; rows: unknown[] } | undefined {
-    const size = this.sizes.peek(key);
-    const rows = this.parts.peek(key);
-    return size === undefined || rows === undefined ? undefined : { size, rows };
+  /** Size and statistics of a part this worker wrote, while cached; undefined otherwise. */
+  writtenPart(key: string): WrittenPart | undefined {
+    return this.written.peek(key);
   }
 
   async readPart<T>(key: string): Promise<T[]> {

@@ -93,16 +93,13 @@ function workPerTable(input: DeltaCommitInput): Map<string, TableWork> {
 
 /** Size and statistics of a data file; a missing file fails the round (its batch wrote it before asking). */
 async function factsOf(lake: LakeStore, io: BatchIo | undefined, work: Pick<TableWork, 'table'>, key: string): Promise<DataFileFacts> {
-  const cached = io?.writtenPart(key);
-  let size = cached?.size;
-  let rows = cached?.rows as Record<string, unknown>[] | undefined;
-  if (size === undefined || rows === undefined) {
-    const bytes = await lake.get(key);
-    if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing: its batch wrote it before asking for the commit`, 'CorruptBatch');
-    size = bytes.byteLength;
-    rows = await readParquet(bytes, { key });
-  }
-  return { key, size, stats: fileStatsOf(work.table.spec, rows, work.table.partitionColumns.map((p) => p.name)) };
+  // The statistics of a part this worker wrote were taken from its rows at the write (batch-io.ts): the same figures.
+  const written = io?.writtenPart(key);
+  if (written) return { key, size: written.size, stats: written.stats };
+  const bytes = await lake.get(key);
+  if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing: its batch wrote it before asking for the commit`, 'CorruptBatch');
+  const rows = await readParquet(bytes, { key });
+  return { key, size: bytes.byteLength, stats: fileStatsOf(work.table.spec, rows, work.table.partitionColumns.map((p) => p.name)) };
 }
 
 async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: TableWork, timestampMs: number, vacuumRetentionMs: number): Promise<DeltaTableCommit | undefined> {
