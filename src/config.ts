@@ -98,7 +98,7 @@ export const SETTINGS = {
   WORKER_MAX_CACHED_WORKFLOWS: [z.coerce.number().int().min(2), '256', 'workflow runs one worker keeps in memory between tasks (an evicted run is replayed from its history when it wakes)'],
   // V8 lets a busy worker's heap grow to its own limit (~4 GB per isolate here) before collecting
   // hard; a cap keeps RSS bounded at the cost of a little more GC (src/workers/heap-cap.ts).
-  WORKER_HEAP_MB: [z.coerce.number().int().min(256), '1024', 'V8 heap limit (old generation, MiB) of the worker\'s main and workflow threads each (at least 256; below 512 a busy worker may run out of heap and restart); applied when the worker starts (`orders worker`, `orders start`), unless NODE_OPTIONS already gives --max-old-space-size'],
+  WORKER_HEAP_MB: [z.coerce.number().int().min(256), '1024', 'V8 heap limit (old generation, MiB) of the worker\'s main and workflow threads each (at least 256; below 512 a busy worker\'s workflow tasks slow down past their 5-s timeout); applied when the worker starts (`orders worker`, `orders start`), unless NODE_OPTIONS already gives --max-old-space-size'],
   BRIDGE_METRICS_PORT: [port, '9464', 'bridge /metrics port'],
   WORKER_METRICS_PORT: [port, '9465', 'worker /metrics port'],
   WORKER_SDK_METRICS_PORT: [port, '9466', 'Temporal SDK runtime metrics (Prometheus) of the worker'],

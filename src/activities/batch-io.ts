@@ -21,8 +21,8 @@ type StateRef = Pick<BatchRef, 'partition' | 'startOffset' | 'firstBatch'>;
 /**
  * The tables whose parts are read again after their batch's derivation, by the batch's alerts
  * (alert.ts: its fraud alerts, the silver orders they name, its quality figures). The rows of
- * every other part are dropped once written: kept, bronze payloads and item rows made most of
- * the worker's live heap (docs/benchmarks.md, "Derivations in flight").
+ * every other part are dropped once written: nothing reads them again in the one-activity
+ * derivation, and bronze rows carry whole JSON payloads (docs/benchmarks.md, "Derivations in flight").
  */
 const READ_AFTER_DERIVATION: ReadonlySet<string> = new Set([TABLES.silverOrders.path, TABLES.fraudAlerts.path, TABLES.dqMetrics.path]);
 
