@@ -90,12 +90,15 @@ export const SETTINGS = {
   STATE_RETENTION_HOURS: [positiveInt, '168', 'how far back (Kafka time) state stays rebuildable for replay and backfill; older snapshots and deltas are deleted; the alert sent-markers are kept this long in whole days plus one'],
   WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt, '16', 'activities one worker runs at once'],
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [positiveInt, '16', 'workflow tasks one worker runs at once'],
+  // A derivation is CPU-bound on the main thread and holds its batch's rows until it ends: more at
+  // once are not faster, only bigger (src/activities/concurrency-limit.ts, docs/benchmarks.md).
+  WORKER_MAX_CONCURRENT_DERIVATIONS: [positiveInt, '2', 'batch derivations (raw → bronze → silver → gold → checkpoint) one worker runs at once; more wait, heartbeating, in arrival order (each holds its batch\'s rows in memory, and they share one thread)'],
   // The SDK's default scales with the V8 heap limit (~2,300 runs on a 24 GiB machine), and the
   // workflow thread's heap grows with it; open batches are at most BRIDGE_MAX_OPEN_BATCHES per bridge.
   WORKER_MAX_CACHED_WORKFLOWS: [z.coerce.number().int().min(2), '256', 'workflow runs one worker keeps in memory between tasks (an evicted run is replayed from its history when it wakes)'],
   // V8 lets a busy worker's heap grow to its own limit (~4 GB per isolate here) before collecting
   // hard; a cap keeps RSS bounded at the cost of a little more GC (src/workers/heap-cap.ts).
-  WORKER_HEAP_MB: [z.coerce.number().int().min(256), '1024', 'V8 heap limit (old generation, MiB) of the worker\'s main and workflow threads each (at least 256; below 512 a busy worker may run out of heap and restart); applied when the worker starts (`orders worker`, `orders start`), unless NODE_OPTIONS already gives --max-old-space-size'],
+  WORKER_HEAP_MB: [z.coerce.number().int().min(256), '1024', 'V8 heap limit (old generation, MiB) of the worker\'s main and workflow threads each (at least 256; below 512 a busy worker\'s workflow tasks slow down past their 5-s timeout); applied when the worker starts (`orders worker`, `orders start`), unless NODE_OPTIONS already gives --max-old-space-size'],
   BRIDGE_METRICS_PORT: [port, '9464', 'bridge /metrics port'],
   WORKER_METRICS_PORT: [port, '9465', 'worker /metrics port'],
   WORKER_SDK_METRICS_PORT: [port, '9466', 'Temporal SDK runtime metrics (Prometheus) of the worker'],

@@ -78,13 +78,17 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
 
       // The batch's Kafka time (from its quality check over every record, valid or not; read from
       // silver for a batch recorded before that was returned): the same on every retry and replay.
-      let silver: SilverOrderRow[] | undefined;
-      const silverRows = async (): Promise<SilverOrderRow[]> => (silver ??= await io.readParts<SilverOrderRow>(input.silverKeys));
+      const kafkaSpan = async () => input.kafkaTs ?? kafkaTsSpanOf(await io.readParts<SilverOrderRow>(input.silverKeys));
       const alerts = await io.readParts<FraudAlertRow>(input.fraudKeys);
       if (alerts.length > 0) {
-        const orders = new Map((await silverRows()).map((o) => [o.orderId, o]));
+        // Only the orders the alerts name: a map of the batch's every order held while the mails go
+        // out, in every batch's alert activity at once, was the largest thing in the worker's heap
+        // (docs/benchmarks.md, "Derivations in flight").
+        const named = new Set(alerts.flatMap((alert) => alert.orderIds.split(',')));
+        const orders = new Map<string, SilverOrderRow>();
+        for (const order of await io.readParts<SilverOrderRow>(input.silverKeys)) if (named.has(order.orderId)) orders.set(order.orderId, order);
         // The marker day of every mail this batch decided: the UTC date of the batch's first Kafka time.
-        const batchKafkaTs = input.kafkaTs ?? kafkaTsSpanOf(await silverRows());
+        const batchKafkaTs = await kafkaSpan();
         const markerDay = batchKafkaTs ? markerDayOf(batchKafkaTs.first) : undefined;
         // One alert's mails go in order (a first mail before its escalation); different alerts' mails
         // are independent, so a few go at once over the pooled connections (smtp-transport.ts).
@@ -117,7 +121,7 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         // mail. The topic's quality-alerts workflow decides and sends (one sender); this batch only
         // hands its breaches over (a signal: milliseconds, not the mail). A retry hands them over
         // again; the workflow counts each batch's breach once.
-        const span = input.kafkaTs ?? kafkaTsSpanOf(await silverRows()) ?? { first: Date.now(), last: Date.now() };
+        const span = (await kafkaSpan()) ?? { first: Date.now(), last: Date.now() };
         const findings: QualityFinding[] = breaches.map((breach) => ({ batchId: input.batchId, firstKafkaTs: span.first, lastKafkaTs: span.last, breach }));
         const signal: QualityFindingsSignal = { findings, cooldownMs: config.ALERT_COOLDOWN };
         const start: QualityAlertsInput = { topic: input.topic, cooldownMs: config.ALERT_COOLDOWN };

@@ -1,13 +1,13 @@
 // Lake I/O shared by the stages of a batch: typed Parquet parts, and the worker's partition states.
 import { ApplicationFailure } from '@temporalio/activity';
-import { readParquet, writeParquet, type TableSpec } from '../lake/parquet.ts';
+import { deltaTableOfKey, fileStatsOf, type FileStats } from '../lake/delta/index.ts';
+import { readParquet, TABLES, writeParquet, type TableSpec } from '../lake/parquet.ts';
 import type { LakeStore } from '../lake/store.ts';
 import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import { stateKeysOf, type PartitionState, type StateKeys } from '../domain/state.ts';
 import type { BatchRef } from '../contract/batch.ts';
 import type { PartitionStates } from '../state-store/partition-states.ts';
 import { ImmutableCache } from './lake-cache.ts';
-import { fileStatsOf, type FileStats } from '../lake/delta/stats.ts';
 
 /** A batch's silver rows with the slice of the partition state before it: what gold, fraud and the checkpoint read. */
 export interface SilverRows {
@@ -18,18 +18,27 @@ export interface SilverRows {
 
 type StateRef = Pick<BatchRef, 'partition' | 'startOffset' | 'firstBatch'>;
 
+/**
+ * The tables whose parts are read again after their batch's derivation, by the batch's alerts
+ * (alert.ts: its fraud alerts, the silver orders they name, its quality figures). The rows of
+ * every other part are dropped once written: nothing reads them again in the one-activity
+ * derivation, and bronze rows carry whole JSON payloads (docs/benchmarks.md, "Derivations in flight").
+ */
+const READ_AFTER_DERIVATION: ReadonlySet<string> = new Set([TABLES.silverOrders.path, TABLES.fraudAlerts.path, TABLES.dqMetrics.path]);
+
+/** What the Delta commit needs of a part this worker wrote, so that it need not read the part back. */
 export interface WrittenPart {
   size: number;
   stats: FileStats;
 }
 
 export class BatchIo {
-  /** Up to 256 parts and 250,000 rows: the stages in flight (one batch per partition), not the whole run. */
-  private readonly parts = new ImmutableCache<unknown[]>(256, 250_000, (rows) => rows.length);
   /**
-   * Size and Delta statistics of the parts this worker wrote (under 2 kB each): the Delta commit
-   * needs both, and saves reading the part back and parsing it (docs/benchmarks.md, "Alert mails").
+   * Up to 256 parts and 40,000 rows of the tables read after a derivation: the alerts of the last
+   * few batches (one batch of each of six partitions at 5,000 orders, and their alerts), not the run.
    */
+  private readonly parts = new ImmutableCache<unknown[]>(256, 40_000, (rows) => rows.length);
+  /** Size and column statistics of the parts this worker wrote, for the Delta commit (a few hundred bytes each). */
   private readonly written = new ImmutableCache<WrittenPart>(4096);
 
   constructor(
@@ -40,8 +49,13 @@ export class BatchIo {
   async writePart<T extends object>(key: string, table: TableSpec, rows: T[]): Promise<void> {
     const bytes = writeParquet(table, rows as Record<string, unknown>[]);
     await this.lake.put(key, bytes, 'application/vnd.apache.parquet');
-    this.parts.set(key, rows);
-    this.written.set(key, { size: bytes.byteLength, stats: fileStatsOf(table, rows as Record<string, unknown>[]) });
+    if (READ_AFTER_DERIVATION.has(table.path)) this.parts.set(key, rows);
+    // The statistics the commit would compute from the rows (delta-commit.ts), taken now, while the rows are at hand.
+    const delta = deltaTableOfKey(key);
+    if (delta) {
+      const stats = fileStatsOf(delta.spec, rows as Record<string, unknown>[], delta.partitionColumns.map((p) => p.name));
+      this.written.set(key, { size: bytes.byteLength, stats });
+    }
   }
 
   /** Writes rows split by date, one part per date, all at once; returns the keys (in the order the dates first appear). */
@@ -85,7 +99,7 @@ export class BatchIo {
     return this.silverRows(ref, orders, items);
   }
 
-  /** Size and statistics (of every column) of a part this worker wrote, while cached; undefined otherwise. */
+  /** Size and statistics of a part this worker wrote, while cached; undefined otherwise. */
   writtenPart(key: string): WrittenPart | undefined {
     return this.written.peek(key);
   }

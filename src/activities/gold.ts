@@ -14,9 +14,9 @@ import { alertPolicyOf, type ActivityDeps } from './deps.ts';
 
 const dateOfMs = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-/** The rows the quality checks look at. */
+/** The rows the quality checks look at: of the bronze rows, only what the checks read (derive.ts lets the payloads go). */
 export interface QualityRows {
-  records: BronzeRow[];
+  records: Pick<BronzeRow, 'orderId' | 'duplicate' | 'kafkaTs'>[];
   quarantined: QuarantineRow[];
   orders: SilverOrderRow[];
   items: SilverItemRow[];

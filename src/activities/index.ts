@@ -6,6 +6,7 @@ import { createAlertMarkerActivities } from './alert-marker-retention.ts';
 import { createBackfillActivities } from './backfill.ts';
 import { activitiesAtBoundary } from './boundary.ts';
 import { BatchIo } from './batch-io.ts';
+import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { createCheckpointActivities, createStateAdvance } from './checkpoint.ts';
 import { createDeltaCommitActivities } from './delta-commit.ts';
 import { createDeriveActivities } from './derive.ts';
@@ -35,8 +36,10 @@ export function createActivities(deps: ActivityDeps, states: PartitionStates = o
   // The stage functions, shared by the one-activity derivation and the per-stage activities of older histories.
   const gold = createGoldStages(deps, io, loadQualityThresholds());
   const advance = createStateAdvance(deps, io);
+  // One limit for the process: a derivation may come on the shared queue or this worker's own (worker.ts).
+  const derivations = new ConcurrencyLimit(deps.config.WORKER_MAX_CONCURRENT_DERIVATIONS);
   return activitiesAtBoundary({
-    ...createDeriveActivities(deps, io, gold, advance),
+    ...createDeriveActivities(deps, io, gold, advance, derivations),
     ...createCheckpointActivities(deps, io, advance),
     ...createIngestActivities(deps, io),
     ...createEnrichActivities(deps, io),
