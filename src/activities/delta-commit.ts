@@ -16,7 +16,6 @@ import {
   deltaLogOf,
   deltaTableOfKey,
   fileStatsOf,
-  statsWithout,
   checkpointDueAt,
   planCommit,
   planCompactionCommit,
@@ -138,7 +137,8 @@ function workPerTable(input: DeltaCommitInput): Map<string, TableWork> {
 async function factsOf(lake: LakeStore, io: BatchIo | undefined, work: Pick<TableWork, 'table'>, key: string): Promise<DataFileFacts> {
   const partitionColumns = work.table.partitionColumns.map((p) => p.name);
   const written = io?.writtenPart(key);
-  if (written) return { key, size: written.size, stats: statsWithout(written.stats, partitionColumns) };
+  // Taken from the rows at the write, without the partition columns (batch-io.ts): the same figures.
+  if (written) return { key, size: written.size, stats: written.stats };
   const bytes = await lake.get(key);
   if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing: its batch wrote it before asking for the commit`, 'CorruptBatch');
   return { key, size: bytes.byteLength, stats: fileStatsOf(work.table.spec, await readParquet(bytes, { key }), partitionColumns) };

@@ -99,10 +99,3 @@ export function fileStatsOf(table: TableSpec, rows: readonly Record<string, unkn
   }
   return stats;
 }
-
-/** The statistics without some columns (a table's partition columns, whose values are in the `add` action). */
-export function statsWithout(stats: FileStats, columns: readonly string[]): FileStats {
-  if (columns.length === 0) return stats;
-  const keep = <V>(record: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(record).filter(([name]) => !columns.includes(name)));
-  return { numRecords: stats.numRecords, minValues: keep(stats.minValues), maxValues: keep(stats.maxValues), nullCount: keep(stats.nullCount) };
-}
