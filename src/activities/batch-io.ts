@@ -4,6 +4,7 @@ import { deltaTableOfKey, fileStatsOf, type FileStats } from '../lake/delta/inde
 import { readParquet, TABLES, writeParquet, type TableSpec } from '../lake/parquet.ts';
 import type { LakeStore } from '../lake/store.ts';
 import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
+import type { StepOutput } from '../domain/partition-walk.ts';
 import { stateKeysOf, type PartitionState, type StateKeys } from '../domain/state.ts';
 import type { BatchRef } from '../contract/batch.ts';
 import type { PartitionStates } from '../state-store/partition-states.ts';
@@ -14,6 +15,8 @@ export interface SilverRows {
   state: PartitionState;
   orders: SilverOrderRow[];
   items: SilverItemRow[];
+  /** The batch's walk through the state with the worker's rules and alert policy, when made once for all three (derive.ts). */
+  step?: StepOutput;
 }
 
 type StateRef = Pick<BatchRef, 'partition' | 'startOffset' | 'firstBatch'>;

@@ -20,9 +20,9 @@ import { alertPolicyOf, type ActivityDeps } from './deps.ts';
 export function createStateAdvance(deps: ActivityDeps, io: BatchIo) {
   /** Partitions whose holder hint this worker wrote last. */
   const hintWritten = new Map<number, string>();
-  return async function advancePartitionState(ref: BatchRef, { state: before, orders, items }: SilverRows): Promise<CheckpointResult> {
+  return async function advancePartitionState(ref: BatchRef, { state: before, orders, items, step }: SilverRows): Promise<CheckpointResult> {
     const first = ref.firstBatch === true;
-    const after = advanceState(before, orders, items, { dedupWindowMs: deps.config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules, alertPolicy: alertPolicyOf(deps.config) });
+    const after = advanceState(before, orders, items, { dedupWindowMs: deps.config.DEDUP_WINDOW_HOURS * 3_600_000, rules: deps.rules, alertPolicy: alertPolicyOf(deps.config) }, step);
     const delta = stateDelta(before, after, { partition: ref.partition, fromOffset: ref.startOffset, toOffset: ref.endOffset + 1, first }, orders, items);
     const { deltaBytes, snapshotDue } = await io.states.advance(delta);
     // Say once that this worker holds the partition (not on every batch: in steady state nobody else writes it).

@@ -15,11 +15,12 @@
 // derived from them (docs/benchmarks.md, "Derivations in flight").
 import { Context } from '@temporalio/activity';
 import type { DeriveInput, DeriveResult } from '../contract/batch.ts';
+import { stepPartition } from '../domain/partition-walk.ts';
 import type { BronzeRow } from '../domain/rows.ts';
 import type { BatchIo } from './batch-io.ts';
 import type { StateAdvance } from './checkpoint.ts';
 import type { AcquireOptions, ConcurrencyLimit } from './concurrency-limit.ts';
-import type { ActivityDeps } from './deps.ts';
+import { alertPolicyOf, type ActivityDeps } from './deps.ts';
 import { enrichStage } from './enrich.ts';
 import type { GoldStages, QualityRows } from './gold.ts';
 import { ingestStage } from './ingest.ts';
@@ -48,8 +49,11 @@ export function createDeriveActivities(deps: ActivityDeps, io: BatchIo, gold: Go
     bronze = undefined;
     ingested.bronze = [];
     const silverInput = { ...ref, silverKeys: enriched.result.silverKeys, itemKeys: enriched.result.itemKeys, batchDate };
-    // One state slice for gold, fraud and the checkpoint: all three read the state before the batch.
-    const silver = await io.silverRows(ref, enriched.orders, enriched.items);
+    // One state slice and one walk of it for gold, fraud and the checkpoint: all three read the
+    // state before the batch, and the walk (the batch's largest CPU cost after encoding) is a
+    // pure function of it, the rows, the rules and the alert policy.
+    const slice = await io.silverRows(ref, enriched.orders, enriched.items);
+    const silver = { ...slice, step: stepPartition(slice.state, slice.orders, slice.items, deps.rules, alertPolicyOf(deps.config)) };
     const [aggregated, fraud, checked] = await Promise.all([gold.aggregate(silverInput, silver), gold.fraud(silverInput, silver), gold.quality(silverInput, quality)]);
     // Last: once the delta exists the successor may start, and a retry finds every other object already right.
     const checkpoint = await advance(ref, silver);

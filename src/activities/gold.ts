@@ -26,7 +26,7 @@ export interface QualityRows {
 export function createGoldStages(deps: ActivityDeps, io: BatchIo, qualityThresholds: QualityThresholds) {
   const { config } = deps;
   return {
-    async aggregate(input: SilverInput, { state, orders, items }: SilverRows): Promise<GoldResult> {
+    async aggregate(input: SilverInput, { state, orders, items, step }: SilverRows): Promise<GoldResult> {
       const { partition, startOffset: start, endOffset: end, batchId, rewrite } = input;
       const gold = goldRows(state, orders, items, {
         partition,
@@ -34,6 +34,7 @@ export function createGoldStages(deps: ActivityDeps, io: BatchIo, qualityThresho
         batchId,
         segmentThresholds: { vipMinSpendUsd: config.SEGMENT_VIP_MIN_USD, regularMinSpendUsd: config.SEGMENT_REGULAR_MIN_USD },
         highValueUsd: config.HIGH_VALUE_USD,
+        step,
       });
       const keys: string[] = [];
       if (gold.customerTotals.length > 0) {
@@ -56,8 +57,8 @@ export function createGoldStages(deps: ActivityDeps, io: BatchIo, qualityThresho
       return { keys };
     },
 
-    async fraud(input: SilverInput, { state, orders, items }: SilverRows): Promise<FraudResult> {
-      const { alerts } = evaluateFraud(deps.rules, state, orders, items, { batchId: input.batchId, topic: input.topic, policy: alertPolicyOf(config), asOfOffset: input.endOffset + 1 });
+    async fraud(input: SilverInput, { state, orders, items, step }: SilverRows): Promise<FraudResult> {
+      const { alerts } = evaluateFraud(deps.rules, state, orders, items, { batchId: input.batchId, topic: input.topic, policy: alertPolicyOf(config), asOfOffset: input.endOffset + 1, step });
       const keys = await io.writeDatedParts(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset, input.rewrite));
       return { alertIds: alerts.map((a) => a.alertId), keys };
     },

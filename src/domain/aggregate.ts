@@ -167,13 +167,15 @@ export interface GoldRows extends ShopReports {
 
 export interface GoldOptions extends SnapshotAt {
   batchId: string;
+  /** The batch's walk, when the caller already made it (with any rules: the totals do not depend on them). */
+  step?: StepOutput;
   segmentThresholds?: SegmentThresholds;
   highValueUsd?: number;
 }
 
 /** Every gold row of the batch from one walk of the state (what the aggregate activity writes). */
 export function goldRows(prev: PartitionState, orders: readonly SilverOrderRow[], items: readonly SilverItemRow[], options: GoldOptions): GoldRows {
-  const step = totalsStep(prev, orders, items);
+  const step = options.step ?? totalsStep(prev, orders, items);
   return {
     customerTotals: customerRows(step, options.segmentThresholds ?? DEFAULT_SEGMENT_THRESHOLDS, options),
     categoryTotals: categoryRows(step, options),

@@ -306,8 +306,10 @@ export function advanceState(
   orders: readonly SilverOrderRow[],
   items: readonly SilverItemRow[],
   config: StateConfig,
+  /** The batch's walk, when the caller already made it with the config's rules and policy (derive.ts shares one). */
+  step?: StepOutput,
 ): PartitionState {
-  const { state } = stepPartition(prev, orders, items, config.rules ?? DEFAULT_FRAUD_RULES, config.alertPolicy ?? DEFAULT_ALERT_POLICY);
+  const { state } = step ?? stepPartition(prev, orders, items, config.rules ?? DEFAULT_FRAUD_RULES, config.alertPolicy ?? DEFAULT_ALERT_POLICY);
   const arrivalWatermarkTs = nextWatermark(prev.arrivalWatermarkTs, orders.map((o) => o.kafkaTs));
   const seen = new Map<string, number>();
   const cutoff = dedupCutoffTs(arrivalWatermarkTs, config.dedupWindowMs);

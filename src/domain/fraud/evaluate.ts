@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { FraudAlertRow, SilverItemRow, SilverOrderRow } from '../rows.ts';
 import { stableStringify } from '../stable-json.ts';
-import { byRuleOrder, stepPartition } from '../partition-walk.ts';
+import { byRuleOrder, stepPartition, type StepOutput } from '../partition-walk.ts';
 import type { PartitionState } from '../state.ts';
 import { combineSeverities, DEFAULT_ALERT_POLICY, severityOfScore, type AlertMailSnapshot, type AlertPolicy } from './alerting.ts';
 import type { FraudRule, RuleId } from './rules.ts';
@@ -53,6 +53,8 @@ export interface FraudContext {
   policy?: AlertPolicy;
   /** The offset after the batch: the row's version (the latest row of an alert has the highest). */
   asOfOffset?: number;
+  /** The batch's walk, when the caller already made it with these rules and this policy (derive.ts shares one). */
+  step?: StepOutput;
 }
 
 /**
@@ -67,8 +69,8 @@ export function evaluateFraud(
   items: readonly SilverItemRow[],
   context: string | FraudContext,
 ): FraudEvaluation {
-  const { batchId, topic = topicOfBatchId(batchId), policy = DEFAULT_ALERT_POLICY, asOfOffset = null } = typeof context === 'string' ? { batchId: context } : context;
-  const { hits, alerts: touched } = stepPartition(prev, orders, items, rules, policy);
+  const { batchId, topic = topicOfBatchId(batchId), policy = DEFAULT_ALERT_POLICY, asOfOffset = null, step } = typeof context === 'string' ? { batchId: context } : context;
+  const { hits, alerts: touched } = step ?? stepPartition(prev, orders, items, rules, policy);
   const severityOf = new Map(rules.map((r) => [r.id, r.severity]));
   const inBatch = new Set(orders.map((o) => o.orderId));
   const tsOf = new Map<string, number>();
