@@ -29,6 +29,12 @@ export const metrics = {
   ordersPerStage: new Counter({ name: 'orders_records_total', help: 'Records handled per stage: raw (bridge); bronze, quarantine, duplicate, silver (worker)', labelNames: ['stage'], registers: [bridgeRegistry, workerRegistry] }),
   alertsSent: new Counter({ name: 'orders_alerts_sent_total', help: 'Alert e-mails accepted by the SMTP server', labelNames: ['kind'], registers: worker }),
   latencyToSilver: new Histogram({ name: 'orders_latency_to_silver_seconds', help: 'Kafka timestamp to silver row written', buckets: LATENCY_BUCKETS_S, registers: worker }),
+  lakeRequests: new Counter({
+    name: 'orders_lake_requests_total',
+    help: 'Requests to the S3 lake, by operation (put, get, head, list, delete), area (first folder of the key; delta-log for a table log) and outcome (ok, missing, failed): what a batch costs in S3 requests',
+    labelNames: ['op', 'area', 'outcome'],
+    registers: [bridgeRegistry, workerRegistry],
+  }),
   latencyToAlert: new Histogram({ name: 'orders_latency_to_alert_seconds', help: 'Kafka timestamp of the newest flagged order to alert accepted by SMTP', buckets: LATENCY_BUCKETS_S, registers: worker }),
 };
 

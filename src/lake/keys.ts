@@ -375,3 +375,14 @@ export function assertValidPrefix(prefix: string): void {
   if (prefix === '') return;
   assertValidKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix);
 }
+
+/**
+ * The part of the lake a key is in, for counting requests: a table's Delta log, else the key's
+ * first folder (raw, bronze, silver, gold, quarantine, state, alerts, ...). Few distinct values
+ * whatever the keys, so it can label a metric.
+ */
+export function lakeAreaOf(key: string): string {
+  if (key.includes('_delta_log/') || key.endsWith('_delta_log')) return 'delta-log';
+  const slash = key.indexOf('/');
+  return slash > 0 ? key.slice(0, slash) : '(top)';
+}

@@ -17,7 +17,8 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { LakeError, LakeUnavailableError } from './errors.ts';
-import { assertValidKey, assertValidPrefix } from './keys.ts';
+import { metrics } from '../metrics.ts';
+import { assertValidKey, assertValidPrefix, lakeAreaOf } from './keys.ts';
 import type { LakeStore } from './lake-store.ts';
 
 export interface S3Settings {
@@ -68,6 +69,9 @@ export function destroyS3Clients(): void {
   clients.clear();
 }
 
+/** The S3 requests the store makes, as `orders_lake_requests_total` labels them. */
+type LakeRequestOp = 'put' | 'get' | 'head' | 'list' | 'delete';
+
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 function httpStatusOf(error: unknown): number | undefined {
@@ -104,6 +108,18 @@ export class S3LakeStore implements LakeStore {
     return `${this.prefix}${key}`;
   }
 
+  /** One request, counted in `orders_lake_requests_total` whatever its outcome. */
+  private async request<T>(op: LakeRequestOp, key: string, send: () => Promise<T>): Promise<T> {
+    try {
+      const result = await send();
+      metrics.lakeRequests.inc({ op, area: lakeAreaOf(key), outcome: 'ok' });
+      return result;
+    } catch (error) {
+      metrics.lakeRequests.inc({ op, area: lakeAreaOf(key), outcome: isNotFound(error) ? 'missing' : 'failed' });
+      throw error;
+    }
+  }
+
   private fail(operation: string, key: string, error: unknown): Error {
     const status = httpStatusOf(error);
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -121,7 +137,7 @@ export class S3LakeStore implements LakeStore {
   async put(key: string, bytes: Uint8Array, contentType?: string): Promise<void> {
     const objectKey = this.objectKey(key);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: bytes, ContentType: contentType, ContentLength: bytes.byteLength }));
+      await this.request('put', key, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: bytes, ContentType: contentType, ContentLength: bytes.byteLength })));
     } catch (error) {
       throw this.fail('put', key, error);
     }
@@ -131,7 +147,7 @@ export class S3LakeStore implements LakeStore {
     const objectKey = this.objectKey(key);
     try {
       const { size } = await stat(file);
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(file), ContentType: contentType, ContentLength: size }));
+      await this.request('put', key, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(file), ContentType: contentType, ContentLength: size })));
     } catch (error) {
       throw this.fail('put', key, error);
     }
@@ -140,7 +156,7 @@ export class S3LakeStore implements LakeStore {
   async getFile(key: string, file: string): Promise<boolean> {
     const objectKey = this.objectKey(key);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      const response = await this.request('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey })));
       await pipeline(response.Body as Readable, createWriteStream(file));
       return true;
     } catch (error) {
@@ -152,7 +168,7 @@ export class S3LakeStore implements LakeStore {
   async get(key: string): Promise<Uint8Array | undefined> {
     const objectKey = this.objectKey(key);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      const response = await this.request('get', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey })));
       if (!response.Body) return new Uint8Array(0);
       return await response.Body.transformToByteArray();
     } catch (error) {
@@ -164,7 +180,7 @@ export class S3LakeStore implements LakeStore {
   async exists(key: string): Promise<boolean> {
     const objectKey = this.objectKey(key);
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      await this.request('head', key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey })));
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -179,8 +195,8 @@ export class S3LakeStore implements LakeStore {
     do {
       let page;
       try {
-        page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix}${prefix}`, ContinuationToken: continuationToken, MaxKeys: this.listPageSize }),
+        page = await this.request('list', prefix, () =>
+          this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix}${prefix}`, ContinuationToken: continuationToken, MaxKeys: this.listPageSize })),
         );
       } catch (error) {
         throw this.fail('list', prefix, error);
@@ -196,7 +212,7 @@ export class S3LakeStore implements LakeStore {
   async delete(key: string): Promise<void> {
     const objectKey = this.objectKey(key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      await this.request('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })));
     } catch (error) {
       if (isNotFound(error)) return;
       throw this.fail('delete', key, error);

@@ -115,6 +115,18 @@ describe('bridge and worker metrics', () => {
     }
   });
 
+  it('counts the S3 requests: one raw object per batch from the bridge, the worker reading each back, none failed', () => {
+    const requests = (role: 'bridge' | 'worker', labels: Record<string, string>) => moved(role, 'orders_lake_requests_total', labels);
+    assert.equal(requests('bridge', { op: 'put', area: 'raw', outcome: 'ok' }), runs.length, 'one raw object put per batch');
+    assert.ok(requests('worker', { op: 'get', area: 'raw', outcome: 'ok' }) >= runs.length, 'the worker read every raw object');
+    assert.ok(requests('worker', { op: 'put', area: 'silver', outcome: 'ok' }) >= runs.length, 'at least one silver part per batch');
+    assert.ok(requests('worker', { op: 'put', area: 'delta-log', outcome: 'ok' }) > 0, 'Delta commits');
+    for (const role of ['bridge', 'worker'] as const) {
+      const failed = final[role]!.all('orders_lake_requests_total').filter((s) => s.labels.outcome === 'failed' && s.value > 0);
+      assert.deepEqual(failed, [], `${role}: no failed S3 request on a healthy stack`);
+    }
+  });
+
   it('serves each metric from the process that updates it, never a stale zero from the other', () => {
     for (const name of ['orders_consumer_lag', 'orders_batches_started_total', 'orders_open_batches']) assert.ok(!final.worker!.has(name), `worker does not serve ${name}`);
     for (const name of ['orders_alerts_sent_total', ...HISTOGRAMS.map((h) => `${h}_count`)]) assert.ok(!final.bridge!.has(name), `bridge does not serve ${name}`);

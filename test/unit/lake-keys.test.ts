@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  lakeAreaOf,
   alertSentKey,
   assertValidKey,
   atOffsetOf,
@@ -26,6 +27,14 @@ import {
 const z = (n: number): string => String(n).padStart(20, '0');
 
 void describe('lake keys', () => {
+  void it('names the lake area of a key for the request counter: a table log, else the first folder', () => {
+    assert.equal(lakeAreaOf('silver/orders/_delta_log/00000000000000000007.json'), 'delta-log');
+    assert.equal(lakeAreaOf('gold/customer_totals/_delta_log/_last_checkpoint'), 'delta-log');
+    assert.equal(lakeAreaOf('gold/customer_totals/partition=0/x.parquet'), 'gold');
+    assert.equal(lakeAreaOf('raw/orders/batch_date=2026-11-28/partition=0/0-9.jsonl.gz'), 'raw');
+    assert.equal(lakeAreaOf('toplevel.json'), '(top)');
+  });
+
   void it('lays out every zone as docs/design.md §5 says, with offsets padded to 20 digits', () => {
     assert.equal(OFFSET_DIGITS, 20);
     assert.equal(rawKey('2026-11-25', 3, 1200, 1699), `raw/orders/batch_date=2026-11-25/partition=3/${z(1200)}-${z(1699)}.jsonl.gz`);
