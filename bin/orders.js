@@ -12,8 +12,8 @@
 //    bridge, dashboard, simulate) and `stack` run from src/ through tsx: they open files next to
 //    their own source (the workflow code for the worker's bundle, the simulator's worker thread,
 //    the dashboard's page), and their start-up is seconds of connecting anyway.
-// 3. The worker's V8 flags. Its heap cap (WORKER_HEAP_MB) and young generation (src/workers/heap-cap.ts)
-//    can only be set when a process starts, so `orders worker` runs itself once more with it, like (1).
+// 3. The worker's V8 flags. Its heap cap (WORKER_HEAP_MB, src/workers/heap-cap.ts) can only be set
+//    when a process starts, so `orders worker` runs itself once more with it, like (1).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -33,7 +33,7 @@ if (major < REQUIRED_NODE_MAJOR) {
   await runOnNode(PINNED_NODE, []);
 } else {
   const entry = await entryPoint();
-  // 3. The worker's heap cap and young generation are V8 flags, fixed at start: run again with them.
+  // 3. The worker's heap cap (WORKER_HEAP_MB) is a V8 flag, fixed at start: run again with it.
   const heapArgs = verb() === 'worker' ? await workerHeapArgs() : [];
   if (heapArgs.length > 0) await runOnNode(process.execPath, heapArgs);
   else await import(pathToFileURL(entry).href);
@@ -45,7 +45,7 @@ function verb() {
 
 /** The flags src/workers/heap-cap.ts asks for (none when they are already given). Runs after entryPoint() registered tsx. */
 async function workerHeapArgs() {
-  const { workerNodeArgs: argsFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
+  const { workerHeapArgs: argsFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
   return argsFor(process.env, process.execArgv);
 }
 

@@ -27,27 +27,6 @@ export function workerHeapArgs(env: NodeJS.ProcessEnv, execArgv: readonly string
   return given || mb === undefined ? [] : [`${FLAG}=${mb}`];
 }
 
-/**
- * The young generation: 32 MiB semi-spaces instead of V8's 16. A batch allocates tens of MiB of
- * short-lived rows, strings and buffers; with small semi-spaces most of them live through a
- * scavenge or two and are copied into the old generation before they die, so the worker spent
- * ~10 % more CPU per order (`bench/derive.ts`: 177–180 µs per order at 16, 157–163 µs at 32 or 64
- * MiB; docs/benchmarks.md). It costs at most 3 × 16 MiB more young space per isolate.
- */
-const YOUNG_FLAG = '--max-semi-space-size';
-export const WORKER_SEMI_SPACE_MB = 32;
-
-/** The young-generation flag, unless given already (in `execArgv` or NODE_OPTIONS: an operator's own flag wins). */
-export function workerYoungGenerationArgs(env: NodeJS.ProcessEnv, execArgv: readonly string[] = []): string[] {
-  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith(YOUNG_FLAG) || arg.startsWith('--max_semi_space_size'));
-  return given ? [] : [`${YOUNG_FLAG}=${WORKER_SEMI_SPACE_MB}`];
-}
-
-/** Every V8 flag a worker starts with: its heap cap and its young generation. */
-export function workerNodeArgs(env: NodeJS.ProcessEnv, execArgv: readonly string[] = []): string[] {
-  return [...workerHeapArgs(env, execArgv), ...workerYoungGenerationArgs(env, execArgv)];
-}
-
 /** The running process's heap limit in MiB as V8 reports it (the old generation's cap plus the young generation's). */
 export function heapLimitMb(): number {
   return Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { workerNodeArgs } from '../../src/workers/heap-cap.ts';
+import { workerHeapArgs } from '../../src/workers/heap-cap.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'logs');
@@ -31,7 +31,7 @@ export class OrdersProcess {
     const env = { ...process.env, ...this.env };
     const nodeArgs = this.options.nodeArgs ?? [];
     // A worker starts with its heap cap, as `orders worker` starts it.
-    const heapArgs = this.options.script === undefined && this.args[0] === 'worker' ? workerNodeArgs(env, nodeArgs) : [];
+    const heapArgs = this.options.script === undefined && this.args[0] === 'worker' ? workerHeapArgs(env, nodeArgs) : [];
     const child = spawn(process.execPath, [...nodeArgs, ...heapArgs, '--import', 'tsx', script, ...this.args], {
       cwd: ROOT,
       env,

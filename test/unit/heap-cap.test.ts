@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { workerHeapArgs, workerHeapMb, workerNodeArgs } from '../../src/workers/heap-cap.ts';
+import { workerHeapArgs, workerHeapMb } from '../../src/workers/heap-cap.ts';
 
 test('the worker starts with the configured heap cap, the default when unset', () => {
   assert.deepEqual(workerHeapArgs({ WORKER_HEAP_MB: '512' }), ['--max-old-space-size=512']);
@@ -18,11 +18,4 @@ test('an invalid value gives no flag: the config check then stops the worker nam
     assert.equal(workerHeapMb({ WORKER_HEAP_MB: bad }), undefined, bad);
     assert.deepEqual(workerHeapArgs({ WORKER_HEAP_MB: bad }), [], bad);
   }
-});
-
-test('the worker starts with 32 MiB semi-spaces unless the operator gives their own', () => {
-  assert.deepEqual(workerNodeArgs({}), ['--max-old-space-size=1024', '--max-semi-space-size=32']);
-  assert.deepEqual(workerNodeArgs({ NODE_OPTIONS: '--max-semi-space-size=8' }), ['--max-old-space-size=1024']);
-  assert.deepEqual(workerNodeArgs({ WORKER_HEAP_MB: '512' }, ['--max_semi_space_size=64']), ['--max-old-space-size=512']);
-  assert.deepEqual(workerNodeArgs({ NODE_OPTIONS: '--max-old-space-size=900' }), ['--max-semi-space-size=32']);
 });
