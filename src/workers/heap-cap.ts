@@ -27,7 +27,7 @@ export function semiSpaceMb(env: NodeJS.ProcessEnv): number | undefined {
   return /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
-/** The flags of `given` (node's own and NODE_OPTIONS) name `flag`, in either spelling. */
+/** Node's own flags or NODE_OPTIONS give `flag` already, in either spelling (dashes or underscores). */
 function hasFlag(env: NodeJS.ProcessEnv, execArgv: readonly string[], flag: string): boolean {
   const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
   const underscored = `--${flag.slice(2).replaceAll('-', '_')}`;
