@@ -12,8 +12,9 @@
 //    bridge, dashboard, simulate) and `stack` run from src/ through tsx: they open files next to
 //    their own source (the workflow code for the worker's bundle, the simulator's worker thread,
 //    the dashboard's page), and their start-up is seconds of connecting anyway.
-// 3. The worker's V8 flags. Its heap cap (WORKER_HEAP_MB, src/workers/heap-cap.ts) can only be set
-//    when a process starts, so `orders worker` runs itself once more with it, like (1).
+// 3. The worker's and the bridge's V8 flags. The worker's heap cap (WORKER_HEAP_MB) and both
+//    processes' young generation (V8_SEMI_SPACE_MB, src/workers/heap-cap.ts) can only be set when
+//    a process starts, so `orders worker` and `orders bridge` run themselves once more with them, like (1).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -33,8 +34,8 @@ if (major < REQUIRED_NODE_MAJOR) {
   await runOnNode(PINNED_NODE, []);
 } else {
   const entry = await entryPoint();
-  // 3. The worker's heap cap (WORKER_HEAP_MB) is a V8 flag, fixed at start: run again with it.
-  const heapArgs = verb() === 'worker' ? await workerHeapArgs() : [];
+  // 3. V8 flags (WORKER_HEAP_MB, V8_SEMI_SPACE_MB) are fixed at start: run again with them.
+  const heapArgs = await v8ArgsOfVerb();
   if (heapArgs.length > 0) await runOnNode(process.execPath, heapArgs);
   else await import(pathToFileURL(entry).href);
 }
@@ -43,10 +44,11 @@ function verb() {
   return process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 }
 
-/** The flags src/workers/heap-cap.ts asks for (none when they are already given). Runs after entryPoint() registered tsx. */
-async function workerHeapArgs() {
-  const { workerHeapArgs: argsFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
-  return argsFor(process.env, process.execArgv);
+/** The flags src/workers/heap-cap.ts asks for this verb (none when they are already given, or for a quick verb). Runs after entryPoint() registered tsx. */
+async function v8ArgsOfVerb() {
+  if (verb() !== 'worker' && verb() !== 'bridge') return [];
+  const { heapArgsFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
+  return heapArgsFor(verb(), process.env, process.execArgv);
 }
 
 async function entryPoint() {

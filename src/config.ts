@@ -99,6 +99,10 @@ export const SETTINGS = {
   // V8 lets a busy worker's heap grow to its own limit (~4 GB per isolate here) before collecting
   // hard; a cap keeps RSS bounded at the cost of a little more GC (src/workers/heap-cap.ts).
   WORKER_HEAP_MB: [z.coerce.number().int().min(256), '1024', 'V8 heap limit (old generation, MiB) of the worker\'s main and workflow threads each (at least 256; below 512 a busy worker\'s workflow tasks slow down past their 5-s timeout); applied when the worker starts (`orders worker`, `orders start`), unless NODE_OPTIONS already gives --max-old-space-size'],
+  // V8 sizes the young generation from the host's memory: 64-MiB semi-spaces (128 MiB of new
+  // space per isolate) on a 24 GiB machine, mostly empty, for rows a batch holds for seconds and
+  // promotes anyway (docs/benchmarks.md, "Worker memory").
+  V8_SEMI_SPACE_MB: [z.coerce.number().int().min(0).max(256), '16', 'V8 young-generation semi-space (MiB, `--max-semi-space-size`) of the worker (main and workflow threads each) and the bridge; 0: V8\'s own size, which follows the host\'s memory (64 on a 24 GiB machine); applied when they start (`orders worker`, `orders bridge`, `orders start`), unless NODE_OPTIONS already gives --max-semi-space-size'],
   BRIDGE_METRICS_PORT: [port, '9464', 'bridge /metrics port'],
   WORKER_METRICS_PORT: [port, '9465', 'worker /metrics port'],
   WORKER_SDK_METRICS_PORT: [port, '9466', 'Temporal SDK runtime metrics (Prometheus) of the worker'],

@@ -25,7 +25,7 @@ import {
   type QualityAlertsInput,
   type QualityFindingsSignal,
 } from '../contract/batch.ts';
-import type { BatchIo } from './batch-io.ts';
+import { namedOrderIds, type BatchIo } from './batch-io.ts';
 import { flushDigest, queueForDigest } from './alert-digest.ts';
 import type { ActivityDeps, OutgoingMail } from './deps.ts';
 import { retryInPlace } from './retry-in-place.ts';
@@ -81,12 +81,11 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
       const kafkaSpan = async () => input.kafkaTs ?? kafkaTsSpanOf(await io.readParts<SilverOrderRow>(input.silverKeys));
       const alerts = await io.readParts<FraudAlertRow>(input.fraudKeys);
       if (alerts.length > 0) {
-        // Only the orders the alerts name: a map of the batch's every order held while the mails go
-        // out, in every batch's alert activity at once, was the largest thing in the worker's heap
-        // (docs/benchmarks.md, "Derivations in flight").
-        const named = new Set(alerts.flatMap((alert) => alert.orderIds.split(',')));
-        const orders = new Map<string, SilverOrderRow>();
-        for (const order of await io.readParts<SilverOrderRow>(input.silverKeys)) if (named.has(order.orderId)) orders.set(order.orderId, order);
+        // Only the orders the alerts name, as the fraud stage kept them: a map of the batch's every
+        // order held while the mails go out, in every batch's alert activity at once, was the largest
+        // thing in the worker's heap, and the whole silver parts kept for it the next largest
+        // (docs/benchmarks.md, "Derivations in flight" and "Worker memory").
+        const orders = await io.ordersNamed(input.silverKeys, namedOrderIds(alerts));
         // The marker day of every mail this batch decided: the UTC date of the batch's first Kafka time.
         const batchKafkaTs = await kafkaSpan();
         const markerDay = batchKafkaTs ? markerDayOf(batchKafkaTs.first) : undefined;

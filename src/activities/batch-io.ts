@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { deltaTableOfKey, fileStatsOf, type FileStats } from '../lake/delta/index.ts';
 import { readParquet, TABLES, writeParquet, type TableSpec } from '../lake/parquet.ts';
 import type { LakeStore } from '../lake/store.ts';
-import type { SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
+import type { FraudAlertRow, SilverItemRow, SilverOrderRow } from '../domain/rows.ts';
 import type { StepOutput } from '../domain/partition-walk.ts';
 import { stateKeysOf, type PartitionState, type StateKeys } from '../domain/state.ts';
 import type { BatchRef } from '../contract/batch.ts';
@@ -23,11 +23,13 @@ type StateRef = Pick<BatchRef, 'partition' | 'startOffset' | 'firstBatch'>;
 
 /**
  * The tables whose parts are read again after their batch's derivation, by the batch's alerts
- * (alert.ts: its fraud alerts, the silver orders they name, its quality figures). The rows of
- * every other part are dropped once written: nothing reads them again in the one-activity
- * derivation, and bronze rows carry whole JSON payloads (docs/benchmarks.md, "Derivations in flight").
+ * (alert.ts: its fraud alerts and quality figures; a few rows per batch). The rows of every other
+ * part are dropped once written: nothing reads them again in the one-activity derivation. Silver
+ * orders are read again too, but only the few that the batch's fraud alerts name, so the fraud
+ * stage keeps just those (`keepNamedOrders`) instead of the whole 5,000-row part
+ * (docs/benchmarks.md, "Worker memory").
  */
-const READ_AFTER_DERIVATION: ReadonlySet<string> = new Set([TABLES.silverOrders.path, TABLES.fraudAlerts.path, TABLES.dqMetrics.path]);
+const READ_AFTER_DERIVATION: ReadonlySet<string> = new Set([TABLES.fraudAlerts.path, TABLES.dqMetrics.path]);
 
 /** What the Delta commit needs of a part this worker wrote, so that it need not read the part back. */
 export interface WrittenPart {
@@ -37,12 +39,14 @@ export interface WrittenPart {
 
 export class BatchIo {
   /**
-   * Up to 256 parts and 40,000 rows of the tables read after a derivation: the alerts of the last
-   * few batches (one batch of each of six partitions at 5,000 orders, and their alerts), not the run.
+   * Up to 256 parts and 10,000 rows of the tables read after a derivation: the fraud alerts and
+   * quality figures of the last batches (a few dozen rows each), not the run.
    */
-  private readonly parts = new ImmutableCache<unknown[]>(256, 40_000, (rows) => rows.length);
+  private readonly parts = new ImmutableCache<unknown[]>(256, 10_000, (rows) => rows.length);
   /** Size and column statistics of the parts this worker wrote, for the Delta commit (a few hundred bytes each). */
   private readonly written = new ImmutableCache<WrittenPart>(4096);
+  /** Per batch (its silver keys), the silver orders its fraud alerts name: what the alert activity mails about. */
+  private readonly namedOrders = new ImmutableCache<SilverOrderRow[]>(256, 10_000, (rows) => rows.length);
 
   constructor(
     readonly lake: LakeStore,
@@ -102,17 +106,40 @@ export class BatchIo {
     return this.silverRows(ref, orders, items);
   }
 
+  /** Remembers the batch's silver orders that its fraud alerts name, for its alert activity (`ordersNamed`). */
+  keepNamedOrders(silverKeys: readonly string[], alerts: readonly FraudAlertRow[], orders: readonly SilverOrderRow[]): void {
+    const named = namedOrderIds(alerts);
+    this.namedOrders.set(silverKeysId(silverKeys), orders.filter((order) => named.has(order.orderId)));
+  }
+
+  /**
+   * The batch's silver orders whose ids are in `named`, by id: from what the fraud stage kept, or,
+   * on another worker or after eviction, read from the parts (not cached: only these few are needed).
+   */
+  async ordersNamed(silverKeys: readonly string[], named: ReadonlySet<string>): Promise<Map<string, SilverOrderRow>> {
+    const kept = this.namedOrders.peek(silverKeysId(silverKeys));
+    const orders = new Map<string, SilverOrderRow>();
+    const take = (rows: readonly SilverOrderRow[]): void => {
+      for (const order of rows) if (named.has(order.orderId)) orders.set(order.orderId, order);
+    };
+    if (kept) take(kept);
+    else for (const key of silverKeys) take((this.parts.peek(key) as SilverOrderRow[] | undefined) ?? (await this.readUncached<SilverOrderRow>(key)));
+    return orders;
+  }
+
   /** Size and statistics of a part this worker wrote, while cached; undefined otherwise. */
   writtenPart(key: string): WrittenPart | undefined {
     return this.written.peek(key);
   }
 
   async readPart<T>(key: string): Promise<T[]> {
-    return (await this.parts.get(key, async () => {
-      const bytes = await this.lake.get(key);
-      if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing`, 'CorruptBatch');
-      return readParquet(bytes);
-    })) as T[];
+    return (await this.parts.get(key, () => this.readUncached(key))) as T[];
+  }
+
+  private async readUncached<T>(key: string): Promise<T[]> {
+    const bytes = await this.lake.get(key);
+    if (!bytes) throw ApplicationFailure.nonRetryable(`lake object ${key} is missing`, 'CorruptBatch');
+    return (await readParquet(bytes)) as unknown as T[];
   }
 
   async readParts<T>(keys: string[]): Promise<T[]> {
@@ -131,3 +158,10 @@ export function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[
   }
   return groups;
 }
+
+/** Every order id the fraud alerts name (an alert row lists its orders comma-separated). */
+export function namedOrderIds(alerts: readonly Pick<FraudAlertRow, 'orderIds'>[]): Set<string> {
+  return new Set(alerts.flatMap((alert) => alert.orderIds.split(',')));
+}
+
+const silverKeysId = (keys: readonly string[]): string => keys.join('\n');

@@ -60,6 +60,7 @@ export function createGoldStages(deps: ActivityDeps, io: BatchIo, qualityThresho
     async fraud(input: SilverInput, { state, orders, items, step }: SilverRows): Promise<FraudResult> {
       const { alerts } = evaluateFraud(deps.rules, state, orders, items, { batchId: input.batchId, topic: input.topic, policy: alertPolicyOf(config), asOfOffset: input.endOffset + 1, step });
       const keys = await io.writeDatedParts(TABLES.fraudAlerts, alerts, (a) => dateOfMs(a.windowEnd), (d) => fraudAlertsKey(d, input.partition, input.startOffset, input.endOffset, input.rewrite));
+      if (alerts.length > 0) io.keepNamedOrders(input.silverKeys, alerts, orders);
       return { alertIds: alerts.map((a) => a.alertId), keys };
     },
 

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { stackDown, stackUp } from '../stack/index.ts';
-import { workerHeapArgs } from '../workers/heap-cap.ts';
+import { bridgeHeapArgs, workerHeapArgs } from '../workers/heap-cap.ts';
 import { catchStopSignals, serveUntilStopped } from './lifecycle.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -57,7 +57,7 @@ export function register(program: Command): void {
         spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true });
       const children = new Map<string, ChildProcess>([
         ['worker', run(['worker'], workerHeapArgs(env))],
-        ['bridge', run(['bridge'])],
+        ['bridge', run(['bridge'], bridgeHeapArgs(env))],
         ['dashboard', run(['dashboard'])],
         ['simulator', run(['simulate', '--rate', String(rate), '--duration', '86400', '--start', 'now'])],
       ]);

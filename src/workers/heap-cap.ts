@@ -6,10 +6,14 @@
 // soak measures what that costs in GC time. The limit is a V8 flag, fixed when the process starts:
 // whoever starts a worker (bin/orders.js, `orders start`, the tests' process helper) asks this file
 // for the flag. V8 applies it to every isolate of the process, so the workflow thread gets it too.
+// The young generation (V8_SEMI_SPACE_MB) is the same kind of flag, for the worker and the bridge:
+// V8 sizes it from the host's memory (128 MiB of new space per isolate on a 24 GiB machine), and
+// it was the largest single part of both processes' RSS (docs/benchmarks.md, "Worker memory").
 import v8 from 'node:v8';
 import { SETTINGS } from '../config.ts';
 
-const FLAG = '--max-old-space-size';
+const CAP_FLAG = '--max-old-space-size';
+const SEMI_SPACE_FLAG = '--max-semi-space-size';
 
 /** The cap in MiB from the environment (the setting's default if unset); undefined if the value is not a whole number, which the worker's config check then reports by name. */
 export function workerHeapMb(env: NodeJS.ProcessEnv): number | undefined {
@@ -17,14 +21,44 @@ export function workerHeapMb(env: NodeJS.ProcessEnv): number | undefined {
   return /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : undefined;
 }
 
+/** The young generation's semi-space in MiB (0: V8's own size), undefined if invalid (the config check reports it). */
+export function semiSpaceMb(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.V8_SEMI_SPACE_MB ?? SETTINGS.V8_SEMI_SPACE_MB[1];
+  return /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** Node's own flags or NODE_OPTIONS give `flag` already, in either spelling (dashes or underscores). */
+function hasFlag(env: NodeJS.ProcessEnv, execArgv: readonly string[], flag: string): boolean {
+  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const underscored = `--${flag.slice(2).replaceAll('-', '_')}`;
+  return given.some((arg) => arg.startsWith(flag) || arg.startsWith(underscored));
+}
+
+/** The young generation's flag from V8_SEMI_SPACE_MB, unless given already, the setting is 0 (V8's own size) or invalid. */
+function semiSpaceArgs(env: NodeJS.ProcessEnv, execArgv: readonly string[]): string[] {
+  const mb = semiSpaceMb(env);
+  return hasFlag(env, execArgv, SEMI_SPACE_FLAG) || mb === undefined || mb === 0 ? [] : [`${SEMI_SPACE_FLAG}=${mb}`];
+}
+
 /**
- * Node flags that start a worker with its heap cap, or none when the cap is already given
- * (in `execArgv` or NODE_OPTIONS: an operator's own flag wins) or the setting is invalid.
+ * Node flags that start a worker with its heap cap and young-generation size, leaving out each one
+ * already given (in `execArgv` or NODE_OPTIONS: an operator's own flag wins) or whose setting is invalid.
  */
 export function workerHeapArgs(env: NodeJS.ProcessEnv, execArgv: readonly string[] = []): string[] {
-  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith(FLAG) || arg.startsWith('--max_old_space_size'));
   const mb = workerHeapMb(env);
-  return given || mb === undefined ? [] : [`${FLAG}=${mb}`];
+  return [...(hasFlag(env, execArgv, CAP_FLAG) || mb === undefined ? [] : [`${CAP_FLAG}=${mb}`]), ...semiSpaceArgs(env, execArgv)];
+}
+
+/** Node flags that start a bridge: its young-generation size (its live heap is tens of MB; no cap, since a burst of huge records may need more). */
+export function bridgeHeapArgs(env: NodeJS.ProcessEnv, execArgv: readonly string[] = []): string[] {
+  return semiSpaceArgs(env, execArgv);
+}
+
+/** The V8 flags a long-running verb starts with (`orders worker`, `orders bridge`); none for the others. */
+export function heapArgsFor(verb: string | undefined, env: NodeJS.ProcessEnv, execArgv: readonly string[] = []): string[] {
+  if (verb === 'worker') return workerHeapArgs(env, execArgv);
+  if (verb === 'bridge') return bridgeHeapArgs(env, execArgv);
+  return [];
 }
 
 /** The running process's heap limit in MiB as V8 reports it (the old generation's cap plus the young generation's). */

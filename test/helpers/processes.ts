@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { workerHeapArgs } from '../../src/workers/heap-cap.ts';
+import { heapArgsFor } from '../../src/workers/heap-cap.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'logs');
@@ -30,8 +30,8 @@ export class OrdersProcess {
     const script = this.options.script ?? path.join(ROOT, 'src/cli/main.ts');
     const env = { ...process.env, ...this.env };
     const nodeArgs = this.options.nodeArgs ?? [];
-    // A worker starts with its heap cap, as `orders worker` starts it.
-    const heapArgs = this.options.script === undefined && this.args[0] === 'worker' ? workerHeapArgs(env, nodeArgs) : [];
+    // A worker or bridge starts with its V8 flags (heap cap, young generation), as `orders worker` and `orders bridge` start them.
+    const heapArgs = this.options.script === undefined ? heapArgsFor(this.args[0], env, nodeArgs) : [];
     const child = spawn(process.execPath, [...nodeArgs, ...heapArgs, '--import', 'tsx', script, ...this.args], {
       cwd: ROOT,
       env,
