@@ -34,9 +34,9 @@ if (major < REQUIRED_NODE_MAJOR) {
   await runOnNode(PINNED_NODE, []);
 } else {
   const entry = await entryPoint();
-  // 3. V8 flags (WORKER_HEAP_MB, V8_SEMI_SPACE_MB) are fixed at start: run again with them.
-  const heapArgs = await v8ArgsOfVerb();
-  if (heapArgs.length > 0) await runOnNode(process.execPath, heapArgs);
+  // 3. V8 flags (WORKER_HEAP_MB, V8_SEMI_SPACE_MB) and glibc's MALLOC_ARENA_MAX are fixed at start: run again with them.
+  const start = await startSettingsOfVerb();
+  if (start.flags.length > 0 || Object.keys(start.env).length > 0) await runOnNode(process.execPath, start.flags, start.env);
   else await import(pathToFileURL(entry).href);
 }
 
@@ -44,11 +44,11 @@ function verb() {
   return process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 }
 
-/** The flags src/workers/heap-cap.ts asks for this verb (none when they are already given, or for a quick verb). Runs after entryPoint() registered tsx. */
-async function v8ArgsOfVerb() {
-  if (verb() !== 'worker' && verb() !== 'bridge') return [];
-  const { heapArgsFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
-  return heapArgsFor(verb(), process.env, process.execArgv);
+/** The flags and environment src/workers/heap-cap.ts asks for this verb (none when already given, or for a quick verb). Runs after entryPoint() registered tsx. */
+async function startSettingsOfVerb() {
+  if (verb() !== 'worker' && verb() !== 'bridge') return { flags: [], env: {} };
+  const { heapArgsFor, memoryEnvFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
+  return { flags: heapArgsFor(verb(), process.env, process.execArgv), env: memoryEnvFor(verb(), process.env) };
 }
 
 async function entryPoint() {
@@ -78,8 +78,8 @@ function isFresh(compiled) {
  * passed on (that would be a second signal, which the child takes as "exit at once"). SIGTERM,
  * sent to this pid only, is passed on.
  */
-function runOnNode(node, flags) {
-  const child = spawn(node, [...process.execArgv, ...flags, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+function runOnNode(node, flags, env = {}) {
+  const child = spawn(node, [...process.execArgv, ...flags, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ...env } });
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
   return new Promise(() => {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { stackDown, stackUp } from '../stack/index.ts';
-import { bridgeHeapArgs, workerHeapArgs } from '../workers/heap-cap.ts';
+import { bridgeHeapArgs, memoryEnvFor, workerHeapArgs } from '../workers/heap-cap.ts';
 import { catchStopSignals, serveUntilStopped } from './lifecycle.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -54,7 +54,7 @@ export function register(program: Command): void {
       // this process, which then sends each child one SIGTERM. Otherwise every child got the
       // terminal's SIGINT and our SIGTERM too, two stops racing in one process.
       const run = (args: string[], nodeArgs: string[] = []): ChildProcess =>
-        spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true });
+        spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, ...memoryEnvFor(args[0], env) }, detached: true });
       const children = new Map<string, ChildProcess>([
         ['worker', run(['worker'], workerHeapArgs(env))],
         ['bridge', run(['bridge'], bridgeHeapArgs(env))],

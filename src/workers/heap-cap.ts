@@ -65,3 +65,16 @@ export function heapArgsFor(verb: string | undefined, env: NodeJS.ProcessEnv, ex
 export function heapLimitMb(): number {
   return Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
 }
+
+/**
+ * Environment a worker or bridge starts with: glibc's `MALLOC_ARENA_MAX=2` unless the operator set
+ * it. glibc makes up to eight malloc arenas per core for a process with threads (the worker has
+ * the SDK's workflow thread, its Rust core's threads and libuv's pool), each keeping freed memory
+ * of its own; two took the worker's RSS at full speed from ~480 to 423–436 MiB at the same rate
+ * (docs/benchmarks.md, "Worker memory"). glibc reads it once at start, so, like the V8 flags, it
+ * is given to the process that is started, not set from inside.
+ */
+export function memoryEnvFor(verb: string | undefined, env: NodeJS.ProcessEnv): Record<string, string> {
+  if (verb !== 'worker' && verb !== 'bridge') return {};
+  return env.MALLOC_ARENA_MAX === undefined ? { MALLOC_ARENA_MAX: '2' } : {};
+}

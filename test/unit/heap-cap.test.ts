@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bridgeHeapArgs, heapArgsFor, workerHeapArgs, workerHeapMb } from '../../src/workers/heap-cap.ts';
+import { bridgeHeapArgs, heapArgsFor, memoryEnvFor, workerHeapArgs, workerHeapMb } from '../../src/workers/heap-cap.ts';
 
 test('the worker starts with the configured heap cap, the default when unset', () => {
   assert.deepEqual(workerHeapArgs({ WORKER_HEAP_MB: '512', V8_SEMI_SPACE_MB: '0' }), ['--max-old-space-size=512']);
@@ -30,4 +30,12 @@ test('the worker and the bridge start with the young generation of V8_SEMI_SPACE
   assert.deepEqual(heapArgsFor('bridge', {}), ['--max-semi-space-size=16']);
   assert.deepEqual(heapArgsFor('dashboard', {}), []);
   assert.deepEqual(heapArgsFor(undefined, {}), []);
+});
+
+test('worker and bridge start with MALLOC_ARENA_MAX=2 unless the environment sets it; other verbs get nothing', () => {
+  assert.deepEqual(memoryEnvFor('worker', {}), { MALLOC_ARENA_MAX: '2' });
+  assert.deepEqual(memoryEnvFor('bridge', {}), { MALLOC_ARENA_MAX: '2' });
+  assert.deepEqual(memoryEnvFor('worker', { MALLOC_ARENA_MAX: '8' }), {});
+  assert.deepEqual(memoryEnvFor('dashboard', {}), {});
+  assert.deepEqual(memoryEnvFor(undefined, {}), {});
 });
