@@ -53,9 +53,9 @@ export const SETTINGS = {
   DELTA_CHECKPOINT_INTERVAL: [positiveInt, '10', 'the topic\'s committer writes a Parquet checkpoint of a table every this many versions (as Spark and delta-rs do), so a reader replays at most this many JSON commits'],
   DELTA_OPTIMIZE_MIN_FILES: [positiveInt, '50', 'OPTIMIZE compacts a partition of the current day once it holds this many small files (older days: from 2 small files)'],
   DELTA_OPTIMIZE_SMALL_FILE_MB: [positiveInt, '32', 'a data file below this many MiB counts as small for OPTIMIZE'],
-  DELTA_VACUUM_RETENTION: [duration, '7d', 'VACUUM deletes a data file this long after a commit removed it (Delta\'s deletedFileRetentionDuration); checkpoints keep remove tombstones twice as long'],
+  DELTA_VACUUM_RETENTION: [duration, '7d', 'VACUUM deletes a data file this long after a commit removed it (Delta\'s deletedFileRetentionDuration); snapshots and checkpoints keep its remove tombstone this long plus a day (or two LAKE_MAINTENANCE_EVERY when longer), so VACUUM sees it'],
   DELTA_LOG_RETENTION: [duration, '30d', 'VACUUM deletes JSON commits (and older checkpoints) before the newest checkpoint once they are this old (Delta\'s logRetentionDuration)'],
-  LAKE_MAINTENANCE_EVERY: [duration, '1d', 'the `lake-maintenance-<topic>` schedule runs OPTIMIZE then VACUUM this often (0: no schedule; `orders lake maintain` runs it now)'],
+  LAKE_MAINTENANCE_EVERY: [duration, '1h', 'the `lake-maintenance-<topic>` schedule runs OPTIMIZE (round after round until caught up) then VACUUM this often (0: no schedule; `orders lake maintain` runs it now)'],
   S3_ENDPOINT: [z.url(), 'http://127.0.0.1:9000', 'S3 endpoint (the local stack serves one; leave as is for AWS only if you set AWS_ENDPOINT_URL_S3)'],
   S3_REGION: [z.string().min(1), 'us-east-1', 'S3 region'],
   // Empty: the local stack's keys on a loopback endpoint, else the AWS default credential chain (src/secrets.ts).

@@ -17,6 +17,7 @@ import {
   deltaTableOfKey,
   fileStatsOf,
   checkpointDueAt,
+  tombstoneRetentionMs,
   planCommit,
   planCompactionCommit,
   relativeDataPath,
@@ -144,8 +145,9 @@ async function factsOf(lake: LakeStore, io: BatchIo | undefined, work: Pick<Tabl
   return { key, size: bytes.byteLength, stats: fileStatsOf(work.table.spec, await readParquet(bytes, { key }), partitionColumns) };
 }
 
-async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: TableWork, timestampMs: number, vacuumRetentionMs: number): Promise<DeltaTableCommit | undefined> {
-  const log = deltaLogOf(lake, work.table.spec.path);
+async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: TableWork, timestampMs: number, retention: Retention): Promise<DeltaTableCommit | undefined> {
+  const { vacuumRetentionMs } = retention;
+  const log = deltaLogOf(lake, work.table.spec.path, { tombstoneRetentionMs: retention.keepTombstonesMs });
   const snapshot = await log.snapshot();
   const path = work.table.spec.path;
   const live = (key: string): boolean => snapshot.files.has(relativeDataPath(path, key));
@@ -196,14 +198,19 @@ async function commitTable(lake: LakeStore, io: BatchIo | undefined, work: Table
   if (!actions) return undefined;
   const committed = await log.commit(snapshot, actions);
   index.advance(actions);
-  return { table: path, version: snapshot.version + 1, added: add.length, removed: actions.filter((a) => 'remove' in a).length, files: committed.files.size };
+  return { table: path, version: snapshot.version + 1, added: add.length, removed: actions.filter((a) => 'remove' in a).length, files: committed.files.size, ...tombstonesOf(committed) };
+}
+
+/** The snapshot's tombstones for a commit's result, when it has any (the checkpoint cadence counts them with the files). */
+function tombstonesOf(snapshot: DeltaSnapshot): { tombstones?: number } {
+  return snapshot.tombstones.size > 0 ? { tombstones: snapshot.tombstones.size } : {};
 }
 
 /** One OPTIMIZE commit for a table: the groups still valid against its current snapshot (planCompactionCommit). */
-async function commitCompaction(lake: LakeStore, request: CompactionRequest, timestampMs: number): Promise<DeltaTableCommit | undefined> {
+async function commitCompaction(lake: LakeStore, request: CompactionRequest, timestampMs: number, retention: Retention): Promise<DeltaTableCommit | undefined> {
   const table = DELTA_TABLES.get(request.table);
   if (!table) throw ApplicationFailure.nonRetryable(`${request.table} is not a lake table`, 'DeltaCommitRefused');
-  const log = deltaLogOf(lake, table.spec.path);
+  const log = deltaLogOf(lake, table.spec.path, { tombstoneRetentionMs: retention.keepTombstonesMs });
   const snapshot = await log.snapshot();
   const rel = (key: string): string => relativeDataPath(table.spec.path, key);
   const groups = [];
@@ -214,7 +221,7 @@ async function commitCompaction(lake: LakeStore, request: CompactionRequest, tim
     groups.push({ sources: group.sources, target: await factsOf(lake, undefined, { table }, group.target) });
   }
   const actions = planCompactionCommit(table, snapshot, groups, timestampMs);
-  if (actions) await log.commit(snapshot, actions);
+  const committed = actions ? await log.commit(snapshot, actions) : undefined;
   // A target this commit did not add and no version names (its group overtaken by a backfill or
   // another compaction) would stay in the lake for good, since VACUUM deletes only what a commit removed.
   const added = new Set((actions ?? []).flatMap((a) => ('add' in a ? [a.add.path] : [])));
@@ -222,17 +229,33 @@ async function commitCompaction(lake: LakeStore, request: CompactionRequest, tim
     const target = rel(group.target);
     if (!added.has(target) && !snapshot.files.has(target) && !snapshot.tombstones.has(target)) await lake.delete(group.target);
   }
-  if (!actions) return undefined;
-  return { table: table.spec.path, version: snapshot.version + 1, added: actions.filter((a) => 'add' in a).length, removed: actions.filter((a) => 'remove' in a).length, operation: 'OPTIMIZE' };
+  if (!actions || !committed) return undefined;
+  return {
+    table: table.spec.path,
+    version: snapshot.version + 1,
+    added: actions.filter((a) => 'add' in a).length,
+    removed: actions.filter((a) => 'remove' in a).length,
+    files: committed.files.size,
+    ...tombstonesOf(committed),
+    operation: 'OPTIMIZE',
+  };
 }
 
 /** Checkpoint every this many versions unless the settings say otherwise (Spark's and delta-rs's default). */
 const DEFAULT_CHECKPOINT_INTERVAL = 10;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
-export function createDeltaCommitActivities(deps: Pick<ActivityDeps, 'lake'> & { config?: Pick<ActivityDeps['config'], 'DELTA_CHECKPOINT_INTERVAL' | 'DELTA_VACUUM_RETENTION'> }, io?: BatchIo) {
+/** The VACUUM retention and how long tombstones are kept (tombstoneRetentionMs). */
+interface Retention {
+  vacuumRetentionMs: number;
+  keepTombstonesMs: number;
+}
+
+export function createDeltaCommitActivities(deps: Pick<ActivityDeps, 'lake'> & { config?: Pick<ActivityDeps['config'], 'DELTA_CHECKPOINT_INTERVAL' | 'DELTA_VACUUM_RETENTION'> & Partial<Pick<ActivityDeps['config'], 'LAKE_MAINTENANCE_EVERY'>> }, io?: BatchIo) {
   const interval = deps.config?.DELTA_CHECKPOINT_INTERVAL ?? DEFAULT_CHECKPOINT_INTERVAL;
   const vacuumRetentionMs = deps.config?.DELTA_VACUUM_RETENTION ?? 7 * DAY_MS;
+  const retention: Retention = { vacuumRetentionMs, keepTombstonesMs: tombstoneRetentionMs({ vacuumRetentionMs, maintenanceEveryMs: deps.config?.LAKE_MAINTENANCE_EVERY ?? HOUR_MS }) };
   return {
     async commitDeltaBatches(input: DeltaCommitInput): Promise<DeltaCommitOutcome> {
       const requests: DeltaCommitRequest[] = [];
@@ -251,28 +274,28 @@ export function createDeltaCommitActivities(deps: Pick<ActivityDeps, 'lake'> & {
         }
       }
       const work = [...workPerTable({ ...input, requests }).values()];
-      const commits = await Promise.all(work.map((w) => commitTable(deps.lake, io, w, input.timestampMs, vacuumRetentionMs)));
+      const commits = await Promise.all(work.map((w) => commitTable(deps.lake, io, w, input.timestampMs, retention)));
       // Committed: the manifests have done their work (a retry finds none and commits nothing).
       for (const prefix of manifests) for (const key of await deps.lake.list(prefix)) await deps.lake.delete(key);
       // After the batches' commits: a compaction is checked against the snapshot they made.
-      for (const compaction of compactions) commits.push(await commitCompaction(deps.lake, compaction, input.timestampMs));
+      for (const compaction of compactions) commits.push(await commitCompaction(deps.lake, compaction, input.timestampMs, retention));
       const made = commits.filter((c): c is DeltaTableCommit => c !== undefined);
-      const checkpointDue = [...new Set(made.filter((c) => checkpointDueAt(c.version, c.files ?? 0, interval)).map((c) => c.table))].sort();
+      const checkpointDue = [...new Set(made.filter((c) => checkpointDueAt(c.version, (c.files ?? 0) + (c.tombstones ?? 0), interval)).map((c) => c.table))].sort();
       return checkpointDue.length > 0 ? { commits: made, checkpointDue } : { commits: made };
     },
 
     /**
      * Checkpoints of the tables' current versions (the committer calls it after answering a round,
-     * off the batches' path). Remove tombstones are kept for twice the VACUUM retention, so a
-     * VACUUM that runs at least once per retention sees every one before a checkpoint drops it.
+     * off the batches' path). Remove tombstones are kept for the VACUUM retention plus a grace
+     * (tombstoneRetentionMs), so VACUUM sees every one before a checkpoint drops it.
      */
     async writeDeltaCheckpoints(input: DeltaCheckpointInput): Promise<{ table: string; version: number }[]> {
       const written = [];
       for (const tablePath of input.tables) {
-        const log = deltaLogOf(deps.lake, tablePath);
+        const log = deltaLogOf(deps.lake, tablePath, { tombstoneRetentionMs: retention.keepTombstonesMs });
         const snapshot = await log.snapshot();
         if (snapshot.version < 0) continue;
-        const last = await log.writeCheckpoint(snapshot, { tombstonesAfterMs: input.timestampMs - 2 * vacuumRetentionMs });
+        const last = await log.writeCheckpoint(snapshot, { tombstonesAfterMs: input.timestampMs - retention.keepTombstonesMs });
         written.push({ table: tablePath, version: last.version });
       }
       return written;

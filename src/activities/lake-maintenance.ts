@@ -19,16 +19,22 @@ import {
   versionOfCheckpointKey,
   versionOfCommitKey,
   dataKeyOf,
+  tombstoneRetentionMs,
 } from '../lake/delta/index.ts';
 import type { LakeStore } from '../lake/store.ts';
 import type { CompactionRequest } from '../contract/delta-commit.ts';
 import type { CompactionPlanned, TableVacuumed } from '../contract/lake-maintenance.ts';
 import type { ActivityDeps } from './deps.ts';
 
-type MaintenanceConfig = Pick<ActivityDeps['config'], 'DELTA_OPTIMIZE_MIN_FILES' | 'DELTA_OPTIMIZE_SMALL_FILE_MB' | 'DELTA_VACUUM_RETENTION' | 'DELTA_LOG_RETENTION'>;
+type MaintenanceConfig = Pick<ActivityDeps['config'], 'DELTA_OPTIMIZE_MIN_FILES' | 'DELTA_OPTIMIZE_SMALL_FILE_MB' | 'DELTA_VACUUM_RETENTION' | 'DELTA_LOG_RETENTION'> & Partial<Pick<ActivityDeps['config'], 'LAKE_MAINTENANCE_EVERY'>>;
 
-/** Compacted files written per table in one run at most: the commit request stays small; the next run does the rest. */
-const MAX_GROUPS_PER_TABLE = 16;
+/**
+ * Compacted files written per table in one activity at most (16 × 256 sources): the commit request
+ * stays small and one attempt stays short; the workflow calls again while `more` says a table has
+ * groups left (docs/design.md §12, "Maintenance").
+ */
+export const MAX_GROUPS_PER_TABLE = 16;
+const HOUR_MS = 3_600_000;
 
 /** Reads the sources and writes their rows, in source order, as one file at the group's target (same sources, same bytes). */
 async function writeCompacted(lake: LakeStore, tablePath: string, group: { sources: string[]; target: string }): Promise<number> {
@@ -60,29 +66,35 @@ async function deletableCommits(lake: LakeStore, tablePath: string, versions: nu
 
 export function createLakeMaintenanceActivities(deps: Pick<ActivityDeps, 'lake'> & { config: MaintenanceConfig }) {
   const { lake, config } = deps;
+  const keepTombstonesMs = tombstoneRetentionMs({ vacuumRetentionMs: config.DELTA_VACUUM_RETENTION, maintenanceEveryMs: config.LAKE_MAINTENANCE_EVERY ?? HOUR_MS });
+  const logOf = (tablePath: string) => deltaLogOf(lake, tablePath, { tombstoneRetentionMs: keepTombstonesMs });
   return {
     /**
      * Plans OPTIMIZE of every table and writes the compacted files; the workflow asks the committer
      * to commit them. A retry plans on the files added by the same `nowMs` (the workflow's), so it
      * writes the same keys. A group the committer can no longer commit has its file deleted there
      * (src/activities/delta-commit.ts); a file no request reached (a retry whose plan changed, a
-     * run terminated first) is deleted by VACUUM once past the retention.
+     * run terminated first) is deleted by VACUUM once past the retention. `more`: some table had
+     * more groups than MAX_GROUPS_PER_TABLE, so another call after this commit has work.
      */
-    async writeCompactedFiles(input: { nowMs: number }): Promise<{ requests: CompactionRequest[]; planned: CompactionPlanned[] }> {
+    async writeCompactedFiles(input: { nowMs: number }): Promise<{ requests: CompactionRequest[]; planned: CompactionPlanned[]; more: boolean }> {
       const today = new Date(input.nowMs).toISOString().slice(0, 10);
       const requests: CompactionRequest[] = [];
       const planned: CompactionPlanned[] = [];
+      let more = false;
       for (const table of DELTA_TABLES.values()) {
-        const snapshot = await deltaLogOf(lake, table.spec.path).snapshot();
+        const snapshot = await logOf(table.spec.path).snapshot();
         if (snapshot.version < 0) continue;
-        const groups = planCompaction(table, snapshot, { today, minFilesToday: config.DELTA_OPTIMIZE_MIN_FILES, smallFileBytes: config.DELTA_OPTIMIZE_SMALL_FILE_MB * 1024 * 1024, addedByMs: input.nowMs }).slice(0, MAX_GROUPS_PER_TABLE);
+        const all = planCompaction(table, snapshot, { today, minFilesToday: config.DELTA_OPTIMIZE_MIN_FILES, smallFileBytes: config.DELTA_OPTIMIZE_SMALL_FILE_MB * 1024 * 1024, addedByMs: input.nowMs });
+        if (all.length > MAX_GROUPS_PER_TABLE) more = true;
+        const groups = all.slice(0, MAX_GROUPS_PER_TABLE);
         if (groups.length === 0) continue;
         let rows = 0;
         for (const group of groups) rows += await writeCompacted(lake, table.spec.path, group);
         requests.push({ table: table.spec.path, groups });
         planned.push({ table: table.spec.path, files: groups.reduce((n, g) => n + g.sources.length, 0), into: groups.length, rows });
       }
-      return { requests, planned };
+      return { requests, planned, more };
     },
 
     /**
@@ -93,7 +105,7 @@ export function createLakeMaintenanceActivities(deps: Pick<ActivityDeps, 'lake'>
       const results: TableVacuumed[] = [];
       for (const table of DELTA_TABLES.values()) {
         const tablePath = table.spec.path;
-        const log = deltaLogOf(lake, tablePath);
+        const log = logOf(tablePath);
         const snapshot = await log.snapshot();
         if (snapshot.version < 0) continue;
         let files = 0;

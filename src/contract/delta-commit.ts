@@ -57,6 +57,8 @@ export interface DeltaTableCommit {
   removed: number;
   /** Data files in the table after the commit (sets the checkpoint cadence); absent from older results. */
   files?: number;
+  /** Remove tombstones in the snapshot after the commit (a checkpoint rewrites them too); absent from older results. */
+  tombstones?: number;
   /** 'OPTIMIZE' for a compaction commit; absent for batch and backfill commits. */
   operation?: 'OPTIMIZE';
 }

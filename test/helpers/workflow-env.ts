@@ -38,6 +38,9 @@ export type StubActivities = Pick<
   | 'refetchRawBatches'
   | 'commitDeltaBatches'
   | 'recordBackfillManifest'
+  | 'writeCompactedFiles'
+  | 'vacuumTables'
+  | 'expireAlertMarkers'
 >;
 
 const part = (table: string, ref: BatchRef): string => `${table}/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`;
@@ -79,6 +82,9 @@ export function stubActivities(overrides: Partial<StubActivities> = {}): StubAct
     refetchRawBatches: async () => undefined,
     commitDeltaBatches: async (input) => ({ commits: input.requests.length > 0 ? [{ table: 'silver/orders', version: 0, added: input.requests.length, removed: 0 }] : [] }),
     recordBackfillManifest: async () => undefined,
+    writeCompactedFiles: async () => ({ requests: [], planned: [], more: false }),
+    vacuumTables: async () => [],
+    expireAlertMarkers: async () => ({ retentionDays: 8, days: [], markers: 0 }),
     // The one-activity derivation runs the stage stubs in order, as src/activities/derive.ts runs
     // the stages, so a test that replaces one stage sees it called either way.
     deriveBatch: async ({ rawKey, copyToDlq, batchDate, ...ref }) => {

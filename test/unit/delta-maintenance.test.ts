@@ -198,7 +198,7 @@ void describe('maintenance activities on a file:// lake', () => {
     assert.deepEqual(planned, [{ table: 'silver/orders', files: 3, into: 1, rows: 6 }]);
     const compaction = { requester: 'maint', partition: -1, startOffset: -1, endOffset: -1, keys: [], compact: requests };
     const outcome = await commit.commitDeltaBatches({ topic: 'orders', timestampMs: 5_000, requests: [compaction] });
-    assert.deepEqual(outcome.commits, [{ table: 'silver/orders', version: 3, added: 1, removed: 3, operation: 'OPTIMIZE' }]);
+    assert.deepEqual(outcome.commits, [{ table: 'silver/orders', version: 3, added: 1, removed: 3, files: 1, tombstones: 3, operation: 'OPTIMIZE' }]);
     assert.deepEqual((await commit.commitDeltaBatches({ topic: 'orders', timestampMs: 5_001, requests: [compaction] })).commits, [], 'a retried compaction commits nothing');
     const live = await liveDataKeys(lake, 'silver/orders');
     assert.equal(live.length, 1);

@@ -18,11 +18,20 @@ import {
   versionOfCommitKey,
   type DeltaAction,
 } from './protocol.ts';
-import { applyCommit, copySnapshot, emptySnapshot, type DeltaSnapshot } from './snapshot.ts';
+import { applyCommit, commitTimestampOf, copySnapshot, emptySnapshot, expireTombstones, type DeltaSnapshot } from './snapshot.ts';
 
 /** Commit files fetched at once when a log is read from the start. */
 const READ_CONCURRENCY = 16;
 const decoder = new TextDecoder();
+const DAY_MS = 86_400_000;
+/**
+ * How long a log keeps tombstones in memory unless its writer says otherwise (`keepTombstonesFor`):
+ * Delta's default deletedFileRetentionDuration (1 week) plus a day. A process that only reads
+ * (dashboard, report) never needs them; the committer and VACUUM set their own.
+ */
+export const DEFAULT_TOMBSTONE_RETENTION_MS = 8 * DAY_MS;
+/** Expired tombstones are taken out at most this often (in commit time): one pass over them each time. */
+const TOMBSTONE_EXPIRY_EVERY_MS = 3_600_000;
 
 /** What reading a log needs of the lake (the dashboard passes no more); committing needs `put` too. */
 export type LakeReader = Pick<LakeStore, 'list' | 'get'> & Partial<Pick<LakeStore, 'put'>>;
@@ -30,6 +39,9 @@ export type LakeReader = Pick<LakeStore, 'list' | 'get'> & Partial<Pick<LakeStor
 export class DeltaLog {
   private current: DeltaSnapshot = emptySnapshot();
   private refreshing: Promise<DeltaSnapshot> | undefined;
+  private tombstoneRetentionMs = DEFAULT_TOMBSTONE_RETENTION_MS;
+  /** Commit time of the last expiry pass; tombstones deleted before it minus the retention are gone. */
+  private expiredAtMs = -Infinity;
 
   constructor(
     readonly lake: LakeReader,
@@ -51,22 +63,52 @@ export class DeltaLog {
     const version = base.version + 1;
     if (!this.lake.put) throw new TypeError(`${this.tablePath}: this lake is opened for reading only`);
     await this.lake.put(commitKey(this.tablePath, version), new TextEncoder().encode(encodeCommit(actions)), 'application/json');
-    if (this.current.version === base.version) this.current = applyCommit(copySnapshot(this.current), version, actions);
+    if (this.current.version === base.version) this.current = this.expired(applyCommit(copySnapshot(this.current), version, actions), commitTimestampOf(actions));
     return this.snapshot();
+  }
+
+  /**
+   * Keep remove tombstones this long after their deletion (the writer's retention: VACUUM must see
+   * each one before it goes; docs/design.md §12, "Maintenance"). Every process's snapshot drops
+   * older ones, so memory holds at most a retention's worth of removes, not every remove ever.
+   */
+  keepTombstonesFor(retentionMs: number): this {
+    // Dropped under a shorter retention already (a reader of this process came first): read again
+    // from the checkpoint, which the committer wrote with the writers' retention.
+    if (retentionMs > this.tombstoneRetentionMs && this.expiredAtMs > -Infinity) {
+      this.current = emptySnapshot();
+      this.expiredAtMs = -Infinity;
+    }
+    this.tombstoneRetentionMs = retentionMs;
+    return this;
+  }
+
+  /** `snapshot` (this log's own, not handed out yet) without the tombstones past the retention at `nowMs`, checked once per TOMBSTONE_EXPIRY_EVERY_MS. */
+  private expired(snapshot: DeltaSnapshot, nowMs: number | undefined): DeltaSnapshot {
+    if (nowMs === undefined || nowMs - this.expiredAtMs < TOMBSTONE_EXPIRY_EVERY_MS) return snapshot;
+    snapshot.tombstones = expireTombstones(snapshot.tombstones, nowMs - this.tombstoneRetentionMs);
+    this.expiredAtMs = nowMs;
+    return snapshot;
   }
 
   private async catchUp(): Promise<DeltaSnapshot> {
     // A log deleted and started again (a table dropped and rebuilt) is read from the start.
     if (this.current.version >= 0 && !(await this.lake.get(commitKey(this.tablePath, this.current.version)))) this.current = emptySnapshot();
     let next = copySnapshot(this.current);
-    if (next.version < 0) next = (await this.fromLastCheckpoint()) ?? (await this.replayListed());
+    let newestMs: number | undefined;
+    if (next.version < 0) {
+      const checkpointed = await this.fromLastCheckpoint();
+      if (checkpointed) next = checkpointed;
+      else ({ snapshot: next, newestMs } = await this.replayListed());
+    }
     for (;;) {
       const actions = await this.readCommit(next.version + 1);
       if (!actions) break;
       applyCommit(next, next.version + 1, actions);
+      newestMs = commitTimestampOf(actions) ?? newestMs;
     }
     checkReadable(this.tablePath, next);
-    this.current = next;
+    this.current = this.expired(next, newestMs);
     return copySnapshot(next);
   }
 
@@ -116,7 +158,7 @@ export class DeltaLog {
   }
 
   /** The log from one listing: from the newest checkpoint listed (or version 0), then the commits after it, which must follow each other. */
-  private async replayListed(): Promise<DeltaSnapshot> {
+  private async replayListed(): Promise<{ snapshot: DeltaSnapshot; newestMs: number | undefined }> {
     const keys = await this.lake.list(deltaLogPrefix(this.tablePath));
     const checkpoints = keys.map(versionOfCheckpointKey).filter((v): v is number => v !== undefined);
     const base = checkpoints.length > 0 ? await this.readCheckpoint(Math.max(...checkpoints)) : undefined;
@@ -134,11 +176,13 @@ export class DeltaLog {
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, versions.length) }, worker));
+    let newestMs: number | undefined;
     commits.forEach((actions, i) => {
       if (!actions) throw new CorruptLakeObjectError(`commit ${versions[i]} disappeared while the log was read`, { key: commitKey(this.tablePath, versions[i]!) });
       applyCommit(into, versions[i]!, actions);
+      newestMs = commitTimestampOf(actions) ?? newestMs;
     });
-    return into;
+    return { snapshot: into, newestMs };
   }
 
   private async readCommit(version: number): Promise<DeltaAction[] | undefined> {
@@ -161,12 +205,17 @@ function checkReadable(tablePath: string, snapshot: DeltaSnapshot): void {
 
 const logs = new WeakMap<LakeReader, Map<string, DeltaLog>>();
 
-/** The process's DeltaLog of a table in this lake (one per table, so every reader shares its cache). */
-export function deltaLogOf(lake: LakeReader, tablePath: string): DeltaLog {
+/**
+ * The process's DeltaLog of a table in this lake (one per table, so every reader shares its cache).
+ * A writer passes its tombstone retention (the committer and VACUUM: DELTA_VACUUM_RETENTION plus
+ * the grace of `tombstoneRetentionMs`); readers keep the default.
+ */
+export function deltaLogOf(lake: LakeReader, tablePath: string, options: { tombstoneRetentionMs?: number } = {}): DeltaLog {
   let tables = logs.get(lake);
   if (!tables) logs.set(lake, (tables = new Map()));
   let log = tables.get(tablePath);
   if (!log) tables.set(tablePath, (log = new DeltaLog(lake, tablePath)));
+  if (options.tombstoneRetentionMs !== undefined) log.keepTombstonesFor(options.tombstoneRetentionMs);
   return log;
 }
 

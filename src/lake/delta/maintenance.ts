@@ -233,6 +233,19 @@ export function planCompactionCommit(table: DeltaTable, snapshot: DeltaSnapshot,
   return actions;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * How long a remove tombstone stays in snapshots and checkpoints: the VACUUM retention (Delta's
+ * deletedFileRetentionDuration: until then VACUUM must not delete the file, and readers of older
+ * versions may still read it) plus a grace in which VACUUM, which deletes only what a tombstone
+ * names, sees it at least twice: a day, or two maintenance intervals when they are longer. Before,
+ * twice the retention (14 days); the protocol asks for the retention only.
+ */
+export function tombstoneRetentionMs(settings: { vacuumRetentionMs: number; maintenanceEveryMs: number }): number {
+  return settings.vacuumRetentionMs + Math.max(DAY_MS, 2 * settings.maintenanceEveryMs);
+}
+
 const COMPACTED_NAME = /\/compacted-(\d+)-[0-9a-f]{32}\.parquet$/;
 
 /**

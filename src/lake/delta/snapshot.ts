@@ -49,3 +49,25 @@ export function applyCommit(snapshot: DeltaSnapshot, version: number, actions: r
 export function copySnapshot(snapshot: DeltaSnapshot): DeltaSnapshot {
   return { ...snapshot, txns: new Map(snapshot.txns) };
 }
+
+/**
+ * The tombstones removed at or before `expiredUpToMs` taken out (the protocol's tombstone expiry: a
+ * `remove` stays in the state until `delta.deletedFileRetentionDuration` has passed, then it is
+ * dropped from the state and from checkpoints, as `checkpointActions` does). Returns the same map
+ * when none has expired. O(tombstones): the caller runs it now and then, not per commit (DeltaLog).
+ */
+export function expireTombstones(tombstones: PersistentMap<string, RemoveAction>, expiredUpToMs: number): PersistentMap<string, RemoveAction> {
+  let editor: ReturnType<PersistentMap<string, RemoveAction>['edit']> | undefined;
+  for (const [path, remove] of tombstones) {
+    if (remove.deletionTimestamp > expiredUpToMs) continue;
+    editor ??= tombstones.edit();
+    editor.delete(path);
+  }
+  return editor ? editor.done() : tombstones;
+}
+
+/** The time a commit states it was made (its commitInfo's); undefined without one. */
+export function commitTimestampOf(actions: readonly DeltaAction[]): number | undefined {
+  for (const action of actions) if ('commitInfo' in action && typeof action.commitInfo.timestamp === 'number') return action.commitInfo.timestamp;
+  return undefined;
+}
