@@ -78,9 +78,9 @@ export const SETTINGS = {
   BATCH_MAX_ORDERS: [positiveInt, '5000', 'a batch closes at this many records'],
   // 32 MiB: some 50,000 ordinary orders, far above BATCH_MAX_ORDERS; it bites only on huge records (600 × 1 MiB broke the raw encoder).
   BATCH_MAX_BYTES: [positiveInt, '33554432', 'a batch closes at this many bytes of record values, keys and headers (a single larger record goes alone)'],
-  BATCH_MAX_WAIT_MS: [positiveInt, '1000', 'a batch closes this long after its first record (up to 5 times longer while Kafka holds enough to fill it or the partition\'s previous batch is still deriving)'],
+  BATCH_MAX_WAIT_MS: [positiveInt, '1000', 'a batch closes this long after its first record (up to 5 times longer while Kafka holds enough to fill it or the partition\'s previous batch still runs)'],
   // 50 ms: a gap a live stream at hundreds of orders/s per partition never leaves, so only a light or bursty stream is cut early (docs/design.md §3).
-  BATCH_IDLE_MS: [z.coerce.number().int().min(0), '50', 'a batch also closes once its partition has been quiet this long after the last record, Kafka holds nothing more for it and its previous batch has derived (0: off)'],
+  BATCH_IDLE_MS: [z.coerce.number().int().min(0), '50', 'a batch also closes once its partition has been quiet this long after the last record, Kafka holds nothing more for it and its previous batch has closed (0: off)'],
   BRIDGE_MAX_OPEN_BATCHES: [positiveInt, '64', 'open batch workflows above which the bridge pauses consumption'],
   DEDUP_WINDOW_HOURS: [positiveInt, '24', 'how long an order id is remembered to drop repeats across batches'],
   STATE_DIR: [z.string().min(1), path.join(os.tmpdir(), 'streaming-orders-state'), 'local folder of the workers\' partition state stores (a cache of the lake; each worker process uses its own subfolder)'],
