@@ -14,7 +14,7 @@ import { isPlausibleKafkaTimestamp } from '../schemas/limits.ts';
 import { encodeRawBatch } from '../lake/raw.ts';
 import type { Logger } from '../logger.ts';
 import { metrics } from '../metrics.ts';
-import { BATCH_DERIVED_UPDATE, batchWorkflowId } from '../contract/batch.ts';
+import { batchWorkflowId } from '../contract/batch.ts';
 import { commitAfterBatch } from './commit.ts';
 import { GroupGeneration } from './group-generation.ts';
 import { OpenBatches } from './open-batches.ts';
@@ -70,18 +70,14 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   });
 
   const trackCompletion = (workflowId: string, partition: number): void => {
-    const handle = temporal.workflow.getHandle(workflowId);
     const closed = temporal
-      .withAbortSignal(polls.signal, () => handle.result())
+      .withAbortSignal(polls.signal, () => temporal.workflow.getHandle(workflowId).result())
       .then(() => metrics.batchesCompleted.inc())
       .catch((error: unknown) => {
         // Only a batch that closed unsuccessfully counts; polls ended at shutdown do not.
         if (!polls.signal.aborted && error instanceof WorkflowFailedError) metrics.batchesFailed.inc();
       });
-    // Answered once the batch has derived (the state after it exists); a batch that cannot answer
-    // (it failed first, or runs code from before the update) is deriving until it closes.
-    const derived = temporal.withAbortSignal(polls.signal, () => handle.executeUpdate(BATCH_DERIVED_UPDATE)).catch(() => closed);
-    openBatches.track(partition, closed, derived);
+    openBatches.track(partition, closed);
   };
 
   const commit = async (partition: number, nextOffset: number): Promise<void> => {
@@ -142,7 +138,7 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
     const gen = group.number;
     for (const [partition, pending] of group.buffers) {
       void pending.then((buffer) => {
-        const load = { pendingInKafka: group.pendingInKafka.get(partition) ?? 0, predecessorDeriving: openBatches.isDeriving(partition) };
+        const load = { pendingInKafka: group.pendingInKafka.get(partition) ?? 0, predecessorOpen: openBatches.hasOpen(partition) };
         if (scheduled.has(partition) || buffer.cutReason(Date.now(), cutLimits, load) === undefined) return;
         scheduled.add(partition);
         void chains.enqueue(partition, () => flush(partition, gen)).finally(() => scheduled.delete(partition));

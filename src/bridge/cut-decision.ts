@@ -3,14 +3,14 @@
 // batch pays about a dozen Temporal round trips), and the right trade depends on the load:
 //  - a full batch (BATCH_MAX_ORDERS records or BATCH_MAX_BYTES bytes) always goes;
 //  - no backlog (the last fetch left nothing in Kafka for the partition, and the partition's
-//    previous batch has derived) and the partition quiet for BATCH_IDLE_MS after its last record:
+//    previous batch has closed) and the partition quiet for BATCH_IDLE_MS after its last record:
 //    nothing more is coming soon, so waiting out BATCH_MAX_WAIT_MS would only add latency: a
-//    light stream's orders reach silver in well under a second. A predecessor still deriving is backlog
+//    light stream's orders reach silver in well under a second. An open predecessor is backlog
 //    too: the workflows are behind, a batch cut now would only wait for it, and cutting a busy
 //    partition into tiny batches multiplies the per-batch cost just when the pipeline is behind
 //    (a first version without this rule fell further behind on a loaded machine);
 //  - otherwise on time, BATCH_MAX_WAIT_MS after the first record; stretched (backlogWaitMs) while
-//    Kafka already holds enough to fill the batch or the partition's previous batch still derives,
+//    Kafka already holds enough to fill the batch or the partition's previous batch still runs,
 //    since cutting then only makes batches smaller, not sooner (docs/benchmarks.md, the R8 runs).
 
 export interface CutLimits {
@@ -38,8 +38,8 @@ export interface BufferedBatch {
 export interface PartitionLoad {
   /** Records Kafka held beyond the last fetch of the partition (0: the bridge is caught up). */
   pendingInKafka?: number;
-  /** The partition's previous batch is still deriving (the state after it does not exist yet); once it has, its Delta commit and close hold nothing up. */
-  predecessorDeriving?: boolean;
+  /** The partition's previous batch workflow has not closed yet. */
+  predecessorOpen?: boolean;
 }
 
 export type CutReason = 'full' | 'idle' | 'max-wait' | 'backlog-wait';
@@ -52,12 +52,12 @@ export function decideCut(batch: BufferedBatch, nowMs: number, limits: CutLimits
   const pending = load.pendingInKafka ?? 0;
   const justRestored = batch.restoredAtMs !== undefined && nowMs - batch.restoredAtMs < limits.maxWaitMs;
   const quietMs = nowMs - (batch.lastArrivalMs ?? nowMs);
-  const backlog = pending > 0 || load.predecessorDeriving === true;
+  const backlog = pending > 0 || load.predecessorOpen === true;
   if (limits.idleMs > 0 && !backlog && !justRestored && quietMs >= limits.idleMs) return 'idle';
 
   const waitedMs = nowMs - (batch.firstArrivalMs ?? nowMs);
   const fillable = pending >= limits.maxOrders - batch.records;
-  const stretch = fillable || load.predecessorDeriving === true;
+  const stretch = fillable || load.predecessorOpen === true;
   if (!stretch) return waitedMs >= limits.maxWaitMs ? 'max-wait' : undefined;
   return waitedMs >= Math.max(limits.maxWaitMs, limits.backlogWaitMs) ? 'backlog-wait' : undefined;
 }

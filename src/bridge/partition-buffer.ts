@@ -102,7 +102,7 @@ export class PartitionBuffer {
     nowMs: number,
     maxOrders: number,
     maxWaitMs: number,
-    backlog: { pendingInKafka?: number; predecessorDeriving?: boolean; backlogWaitMs?: number } = {},
+    backlog: { pendingInKafka?: number; predecessorOpen?: boolean; backlogWaitMs?: number } = {},
     maxBytes = Infinity,
   ): boolean {
     const limits: CutLimits = { maxOrders, maxBytes, maxWaitMs, idleMs: 0, backlogWaitMs: backlog.backlogWaitMs ?? maxWaitMs };

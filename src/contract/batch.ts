@@ -227,14 +227,6 @@ export function parseBatchWorkflowId(id: string): { topic: string; partition: nu
 /** Signal a batch sends its successor once the successor's checkpoint exists. */
 export const CHECKPOINT_READY_SIGNAL = 'checkpointReady';
 
-/**
- * Update a batch workflow answers once its derivation is done (the partition's state after it
- * exists), or never if it fails first: the bridge asks it right after the start and treats the
- * partition's previous batch as no longer in the way of the next cut from then on, instead of
- * waiting for the batch to close after its Delta commit (docs/design.md §3, "The adaptive cut").
- */
-export const BATCH_DERIVED_UPDATE = 'derived';
-
 // ── Backfill: re-derive silver and gold for a range of batch dates (docs/design.md §7) ──
 
 /** Where a backfill reads the records: the raw zone, or Kafka again (rewriting the raw objects). */

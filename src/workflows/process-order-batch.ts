@@ -1,9 +1,7 @@
 // One workflow per batch (docs/design.md §2). Deterministic: all I/O is in activities, and every
 // activity writes under keys derived from the batch, so retries and re-runs are harmless.
 import {
-  condition,
   defineSignal,
-  defineUpdate,
   getExternalWorkflowHandle,
   setCurrentDetails,
   ParentClosePolicy,
@@ -13,7 +11,7 @@ import {
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { HandlerUnfinishedPolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { SA } from '../contract/search-attributes.ts';
 import { deriveBatch, deriveInOneActivity, lakeKeysOf, stages } from './batch-stages.ts';
 import { snapshotPartitionState } from './snapshot-partition-state.ts';
@@ -22,7 +20,6 @@ import { sendBatchAlerts } from './batch-alerts.ts';
 import { waitForPredecessorState, type PredecessorWait } from './predecessor-wait.ts';
 import {
   batchAlertsWorkflowId,
-  BATCH_DERIVED_UPDATE,
   batchWorkflowId,
   CHECKPOINT_READY_SIGNAL,
   stateSnapshotWorkflowId,
@@ -34,7 +31,6 @@ import {
 } from '../contract/batch.ts';
 
 export const checkpointReady = defineSignal<[CheckpointReadyInfo?]>(CHECKPOINT_READY_SIGNAL);
-export const derivedUpdate = defineUpdate<void>(BATCH_DERIVED_UPDATE);
 
 /**
  * Patch id: the batch's alerts go to a workflow of their own (`alerts-<batchId>`, started and left
@@ -65,13 +61,6 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
     wait.stateQueue = info?.stateQueue ?? wait.stateQueue;
   });
 
-  // Answered once the derivation is done: the bridge may then cut the partition's next batch
-  // without waiting for this one's commit and close. Adds no command, so histories from before
-  // replay as they were; a batch that fails before deriving leaves it unanswered (the bridge then
-  // goes by the close).
-  let derivedDone = false;
-  setHandler(derivedUpdate, () => condition(() => derivedDone), { unfinishedPolicy: HandlerUnfinishedPolicy.ABANDON });
-
   const signalFirst = patched(SIGNAL_FIRST_PATCH);
 
   // 1. Wait for the partition's state before this batch (docs/design.md §4).
@@ -84,7 +73,6 @@ export async function processOrderBatch(input: BatchInput): Promise<BatchResult>
     ? await deriveInOneActivity({ ...ref, rawKey: input.rawKey, batchDate: input.batchDate, copyToDlq: true }, wait.stateQueue)
     : await deriveBatch(ref, input.rawKey, input.batchDate, { copyToDlq: true, stateQueue: wait.stateQueue });
   const { ingest, enrich, fraud, quality } = derived;
-  derivedDone = true;
   upsertSearchAttributes([
     { key: SA.OrderCount, value: enrich.orderCount },
     { key: SA.FraudCount, value: fraud.alertIds.length },

@@ -83,26 +83,6 @@ void describe('OpenBatches', () => {
     assert.deepEqual(gauge, [1, 2, 1, 0]);
   });
 
-  void it('counts a batch as deriving until it has derived or closed, and as open until it closes', async () => {
-    const open = new OpenBatches();
-    let derive!: () => void;
-    let close!: () => void;
-    open.track(1, new Promise<void>((resolve) => (close = resolve)), new Promise<void>((resolve) => (derive = resolve)));
-    let failClose!: (e: Error) => void;
-    open.track(2, new Promise<void>((_, reject) => (failClose = reject)), new Promise<void>(() => {}));
-    open.track(5, Promise.resolve(), Promise.reject(new Error('update rejected: old code')));
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.deepEqual([open.isDeriving(1), open.isDeriving(2), open.isDeriving(5)], [true, true, false]);
-    derive();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.equal(open.isDeriving(1), false, 'derived: no longer in the way of the next cut');
-    assert.equal(open.hasOpen(1), true, 'still open (backpressure) until it closes');
-    failClose(new Error('failed before deriving'));
-    close();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.deepEqual([open.isDeriving(2), open.hasOpen(1), open.hasOpen(2), open.count], [false, false, false, 0]);
-  });
-
   void it('holds fetching, heartbeating, while the limit is reached, and lets go when a batch closes or the bridge stops', async () => {
     const open = new OpenBatches();
     let finish!: () => void;

@@ -25,8 +25,8 @@ describe('decideCut', () => {
   });
 
   it('does not cut on idle while the partition\'s previous batch still runs: the workflows are behind, and tiny batches would put them further behind', () => {
-    assert.equal(decideCut(open(3, 1000), 1050, limits, { pendingInKafka: 0, predecessorDeriving: true }), undefined);
-    assert.equal(decideCut(open(3, 1000), 1050, limits, { pendingInKafka: 0, predecessorDeriving: false }), 'idle');
+    assert.equal(decideCut(open(3, 1000), 1050, limits, { pendingInKafka: 0, predecessorOpen: true }), undefined);
+    assert.equal(decideCut(open(3, 1000), 1050, limits, { pendingInKafka: 0, predecessorOpen: false }), 'idle');
   });
 
   it('keeps filling while Kafka holds more records for the partition, however quiet the last fetch was', () => {
@@ -40,8 +40,8 @@ describe('decideCut', () => {
     // A record every 10 ms: never 50 ms quiet.
     assert.equal(decideCut(open(50, 1000, 1990), 1999, limits), undefined);
     assert.equal(decideCut(open(50, 1000, 1990), 2000, limits), 'max-wait');
-    assert.equal(decideCut(open(50, 1000, 1990), 2000, limits, { predecessorDeriving: true }), undefined);
-    assert.equal(decideCut(open(50, 1000, 5990), 6000, limits, { predecessorDeriving: true }), 'backlog-wait');
+    assert.equal(decideCut(open(50, 1000, 1990), 2000, limits, { predecessorOpen: true }), undefined);
+    assert.equal(decideCut(open(50, 1000, 5990), 6000, limits, { predecessorOpen: true }), 'backlog-wait');
   });
 
   it('never cuts on idle when the gap is 0 (off)', () => {

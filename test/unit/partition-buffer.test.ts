@@ -36,10 +36,10 @@ describe('PartitionBuffer.due while the previous batch runs', () => {
   it('lets a partial batch grow while the partition\'s previous batch is still open, up to the longer wait', () => {
     const buffer = new PartitionBuffer(0, true);
     buffer.add(records(0, 3), 1000);
-    const running = { pendingInKafka: 0, predecessorDeriving: true, backlogWaitMs: 5000 };
+    const running = { pendingInKafka: 0, predecessorOpen: true, backlogWaitMs: 5000 };
     assert.equal(buffer.due(2000, 10, 1000, running), false);
     assert.equal(buffer.due(6000, 10, 1000, running), true);
-    assert.equal(buffer.due(2000, 10, 1000, { ...running, predecessorDeriving: false }), true);
+    assert.equal(buffer.due(2000, 10, 1000, { ...running, predecessorOpen: false }), true);
   });
 });
 

@@ -8,7 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SA } from '../../src/contract/search-attributes.ts';
-import { BATCH_DERIVED_UPDATE, backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchRef, type BatchResult } from '../../src/contract/batch.ts';
+import { backfillWorkflowId, type BackfillBatch, type BackfillDayInput, type BackfillInput, type BackfillProgress, type BatchRef, type BatchResult } from '../../src/contract/batch.ts';
 import { deltaCommitterWorkflowId } from '../../src/contract/delta-commit.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { alertWorkflowsClosed, batchInput, batchStartOptions, createTestWorker, startTimeSkippingServer, stubActivities, uniqueTaskQueue } from '../helpers/workflow-env.ts';
@@ -371,37 +371,6 @@ void describe('the Delta commit of a batch (docs/design.md §12)', () => {
     const history = await env.client.workflow.getHandle('orders-2-0').fetchHistory();
     const answered = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deltaCommitted') ?? [];
     assert.equal(answered.length, 1, 'the committer answered once');
-  });
-
-  void it('answers the bridge\'s "derived" update once its derivation is done, while its Delta commit is still waiting', async () => {
-    const taskQueue = uniqueTaskQueue('derived-update');
-    let releaseCommit!: () => void;
-    const commitReleased = new Promise<void>((resolve) => (releaseCommit = resolve));
-    const events: string[] = [];
-    const worker = await createTestWorker(
-      env,
-      taskQueue,
-      stubActivities({
-        commitDeltaBatches: async () => {
-          events.push('commit asked');
-          await commitReleased;
-          events.push('commit done');
-          return { commits: [] };
-        },
-      }),
-    );
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(4, 0, 9), taskQueue));
-      await handle.executeUpdate(BATCH_DERIVED_UPDATE);
-      events.push('derived answered');
-      await waitFor('the commit request', () => events.includes('commit asked'));
-      assert.ok(!events.includes('commit done'), `answered before the commit: ${events.join(', ')}`);
-      releaseCommit();
-      await handle.result();
-      // Asked again after the batch closed: the update fails, and the bridge goes by the close.
-      await assert.rejects(handle.executeUpdate(BATCH_DERIVED_UPDATE));
-    });
-    assert.deepEqual(events.filter((e) => e !== 'commit asked'), ['derived answered', 'commit done']);
   });
 
   void it('fails a batch whose files cannot be committed, as DeltaCommitFailed, and sends no mail', async () => {
