@@ -3,16 +3,13 @@
 // and in its checkpoints, and the activities on a file:// lake compacting more than one round's
 // worth, round after round, until none is left.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createDeltaCommitActivities } from '../../src/activities/delta-commit.ts';
 import { createLakeMaintenanceActivities, MAX_GROUPS_PER_TABLE } from '../../src/activities/lake-maintenance.ts';
 import { nextOptimizeStep, OPTIMIZE_BUDGET_MS, OPTIMIZE_MAX_ROUNDS_PER_RUN } from '../../src/contract/lake-maintenance.ts';
-import { FileLakeStore } from '../../src/lake/file-store.ts';
 import { silverOrdersKey } from '../../src/lake/keys.ts';
 import { TABLES, writeParquet } from '../../src/lake/parquet.ts';
+import { useTempLake } from '../helpers/temp-lake.ts';
 import { checkpointDueAt, DeltaLog, deltaLogOf, emptySnapshot, applyCommit, expireTombstones, planCommit, DELTA_TABLES, tombstoneRetentionMs, type DeltaAction } from '../../src/lake/delta/index.ts';
 
 const DAY = 86_400_000;
@@ -56,17 +53,10 @@ void describe('remove tombstones', () => {
 });
 
 void describe('a DeltaLog over weeks of commits', () => {
-  let dir: string;
-  let lake: FileLakeStore;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'delta-catch-up-'));
-    lake = new FileLakeStore(dir);
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const lakeOf = useTempLake('delta-catch-up-');
 
   void it('keeps in memory only the tombstones within its retention, as its checkpoints do', async () => {
+    const lake = lakeOf();
     const log = new DeltaLog(lake, silver.spec.path).keepTombstonesFor(8 * DAY);
     const start = Date.parse('2026-11-01T00:00:00Z');
     const file = (i: number) => ({ key: silverOrdersKey('2026-11-01', 0, i * 10, i * 10 + 9), size: 100, stats: { numRecords: 1, minValues: {}, maxValues: {}, nullCount: {} } });
@@ -95,15 +85,7 @@ void describe('a DeltaLog over weeks of commits', () => {
 });
 
 void describe('OPTIMIZE activities on a file:// lake with more than one round of groups', () => {
-  let dir: string;
-  let lake: FileLakeStore;
-  before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'delta-catch-up-'));
-    lake = new FileLakeStore(dir);
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const lakeOf = useTempLake('delta-catch-up-');
 
   const row = (orderId: string, orderDate: string, offset: number) => ({
     orderId, customerId: 'c1', orderTs: 1_764_000_000_000, orderDate, totalAmount: 10, totalAmountUsd: 10, paymentMethod: 'card', paymentStatus: 'paid', orderStatus: 'new',
@@ -113,6 +95,7 @@ void describe('OPTIMIZE activities on a file:// lake with more than one round of
   const config = { DELTA_CHECKPOINT_INTERVAL: 10, DELTA_VACUUM_RETENTION: 7 * DAY, DELTA_OPTIMIZE_MIN_FILES: 50, DELTA_OPTIMIZE_SMALL_FILE_MB: 32, DELTA_LOG_RETENTION: 30 * DAY, LAKE_MAINTENANCE_EVERY: HOUR };
 
   void it('say there is more, and compact round after round until no group is left, every row kept', async () => {
+    const lake = lakeOf();
     const commit = createDeltaCommitActivities({ lake, config });
     const maintenance = createLakeMaintenanceActivities({ lake, config });
     // Two small files in each of MAX_GROUPS_PER_TABLE + 2 past days: one group per day, more than one round writes.
