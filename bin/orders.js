@@ -47,8 +47,8 @@ function verb() {
 /** The flags and environment src/workers/heap-cap.ts asks for this verb (none when already given, or for a quick verb). Runs after entryPoint() registered tsx. */
 async function startSettingsOfVerb() {
   if (verb() !== 'worker' && verb() !== 'bridge') return { flags: [], env: {} };
-  const { heapArgsFor, memoryEnvFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
-  return { flags: heapArgsFor(verb(), process.env, process.execArgv), env: memoryEnvFor(verb(), process.env) };
+  const { startSettingsFor } = await import(pathToFileURL(path.join(ROOT, 'src', 'workers', 'heap-cap.ts')).href);
+  return startSettingsFor(verb(), process.env, process.execArgv);
 }
 
 async function entryPoint() {

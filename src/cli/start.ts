@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { config } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { stackDown, stackUp } from '../stack/index.ts';
-import { bridgeHeapArgs, memoryEnvFor, workerHeapArgs } from '../workers/heap-cap.ts';
+import { startSettingsFor } from '../workers/heap-cap.ts';
 import { catchStopSignals, serveUntilStopped } from './lifecycle.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -53,11 +53,14 @@ export function register(program: Command): void {
       // Each child in a process group of its own (detached): Ctrl-C in the terminal reaches only
       // this process, which then sends each child one SIGTERM. Otherwise every child got the
       // terminal's SIGINT and our SIGTERM too, two stops racing in one process.
-      const run = (args: string[], nodeArgs: string[] = []): ChildProcess =>
-        spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, ...memoryEnvFor(args[0], env) }, detached: true });
+      // Worker and bridge get their V8 flags and MALLOC_ARENA_MAX, as `orders worker` and `orders bridge` would.
+      const run = (args: string[]): ChildProcess => {
+        const start = startSettingsFor(args[0], env);
+        return spawn(process.execPath, [...start.flags, '--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, ...start.env }, detached: true });
+      };
       const children = new Map<string, ChildProcess>([
-        ['worker', run(['worker'], workerHeapArgs(env))],
-        ['bridge', run(['bridge'], bridgeHeapArgs(env))],
+        ['worker', run(['worker'])],
+        ['bridge', run(['bridge'])],
         ['dashboard', run(['dashboard'])],
         ['simulator', run(['simulate', '--rate', String(rate), '--duration', '86400', '--start', 'now'])],
       ]);

@@ -78,3 +78,8 @@ export function memoryEnvFor(verb: string | undefined, env: NodeJS.ProcessEnv): 
   if (verb !== 'worker' && verb !== 'bridge') return {};
   return env.MALLOC_ARENA_MAX === undefined ? { MALLOC_ARENA_MAX: '2' } : {};
 }
+
+/** How a verb's process is started: its V8 flags and the environment added to it (both empty for most verbs). */
+export function startSettingsFor(verb: string | undefined, env: NodeJS.ProcessEnv, execArgv: readonly string[] = []): { flags: string[]; env: Record<string, string> } {
+  return { flags: heapArgsFor(verb, env, execArgv), env: memoryEnvFor(verb, env) };
+}

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { heapArgsFor, memoryEnvFor } from '../../src/workers/heap-cap.ts';
+import { startSettingsFor } from '../../src/workers/heap-cap.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'logs');
@@ -29,11 +29,11 @@ export class OrdersProcess {
     const log = createWriteStream(path.join(logDir, `${this.name}.log`), { flags: 'a' });
     const script = this.options.script ?? path.join(ROOT, 'src/cli/main.ts');
     const given = { ...process.env, ...this.env };
-    const env = this.options.script === undefined ? { ...given, ...memoryEnvFor(this.args[0], given) } : given;
     const nodeArgs = this.options.nodeArgs ?? [];
-    // A worker or bridge starts with its V8 flags (heap cap, young generation), as `orders worker` and `orders bridge` start them.
-    const heapArgs = this.options.script === undefined ? heapArgsFor(this.args[0], env, nodeArgs) : [];
-    const child = spawn(process.execPath, [...nodeArgs, ...heapArgs, '--import', 'tsx', script, ...this.args], {
+    // A worker or bridge starts with its V8 flags and MALLOC_ARENA_MAX, as `orders worker` and `orders bridge` start them.
+    const start = this.options.script === undefined ? startSettingsFor(this.args[0], given, nodeArgs) : { flags: [], env: {} };
+    const env = { ...given, ...start.env };
+    const child = spawn(process.execPath, [...nodeArgs, ...start.flags, '--import', 'tsx', script, ...this.args], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

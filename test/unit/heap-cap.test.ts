@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bridgeHeapArgs, heapArgsFor, memoryEnvFor, workerHeapArgs, workerHeapMb } from '../../src/workers/heap-cap.ts';
+import { bridgeHeapArgs, heapArgsFor, memoryEnvFor, startSettingsFor, workerHeapArgs, workerHeapMb } from '../../src/workers/heap-cap.ts';
 
 test('the worker starts with the configured heap cap, the default when unset', () => {
   assert.deepEqual(workerHeapArgs({ WORKER_HEAP_MB: '512', V8_SEMI_SPACE_MB: '0' }), ['--max-old-space-size=512']);
@@ -38,4 +38,9 @@ test('worker and bridge start with MALLOC_ARENA_MAX=2 unless the environment set
   assert.deepEqual(memoryEnvFor('worker', { MALLOC_ARENA_MAX: '8' }), {});
   assert.deepEqual(memoryEnvFor('dashboard', {}), {});
   assert.deepEqual(memoryEnvFor(undefined, {}), {});
+});
+
+test('a verb starts with its flags and environment together: worker both, dashboard neither', () => {
+  assert.deepEqual(startSettingsFor('worker', {}), { flags: ['--max-old-space-size=1024', '--max-semi-space-size=16'], env: { MALLOC_ARENA_MAX: '2' } });
+  assert.deepEqual(startSettingsFor('dashboard', {}), { flags: [], env: {} });
 });
