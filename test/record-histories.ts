@@ -38,6 +38,16 @@ class Calls {
   }
 }
 
+/** A batch whose checkpoint look-up finds nothing (the test then signals it), with one fraud part to commit. */
+const checkpointMissingUntilSignalled = (calls: Calls) =>
+  stubActivities({
+    checkpointStatus: async () => {
+      calls.called('checkpointStatus');
+      return { ready: false };
+    },
+    detectFraud: async (ref) => ({ alertIds: [], keys: [`gold/fraud_alerts/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`] }),
+  });
+
 const scenarios = (calls: Calls): Scenario[] => [
   {
     name: 'batch-first-of-partition',
@@ -52,14 +62,7 @@ const scenarios = (calls: Calls): Scenario[] => [
   {
     name: 'batch-woken-by-predecessor-signal',
     why: 'the checkpoint is missing at first; the predecessor signals and the batch trusts the signal (patched)',
-    activities: () =>
-      stubActivities({
-        checkpointStatus: async () => {
-          calls.called('checkpointStatus');
-          return { ready: false };
-        },
-        detectFraud: async (ref) => ({ alertIds: [], keys: [`gold/fraud_alerts/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`] }),
-      }),
+    activities: () => checkpointMissingUntilSignalled(calls),
     async run(env, taskQueue) {
       const asked = calls.next('checkpointStatus');
       const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(1, 100, 199), taskQueue));
@@ -138,14 +141,7 @@ const scenarios = (calls: Calls): Scenario[] => [
   {
     name: 'batch-signal-first-woken',
     why: 'the checkpoint is missing at the one local look-up; the predecessor\'s signal wakes the batch; wake-up and commit request in one task; no older patch asked (patched signal-first)',
-    activities: () =>
-      stubActivities({
-        checkpointStatus: async () => {
-          calls.called('checkpointStatus');
-          return { ready: false };
-        },
-        detectFraud: async (ref) => ({ alertIds: [], keys: [`gold/fraud_alerts/part-${ref.partition}-${ref.startOffset}-${ref.endOffset}.parquet`] }),
-      }),
+    activities: () => checkpointMissingUntilSignalled(calls),
     async run(env, taskQueue) {
       const asked = calls.next('checkpointStatus');
       const handle = await env.client.workflow.start('processOrderBatch', batchStartOptions(batchInput(4, 100, 199), taskQueue));

@@ -78,7 +78,9 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
 
       // The batch's Kafka time (from its quality check over every record, valid or not; read from
       // silver for a batch recorded before that was returned): the same on every retry and replay.
-      const kafkaSpan = async () => input.kafkaTs ?? kafkaTsSpanOf(await io.readParts<SilverOrderRow>(input.silverKeys));
+      // Read at most once per attempt: both the fraud mails and the quality hand-over may ask.
+      let span: Promise<ReturnType<typeof kafkaTsSpanOf>> | undefined;
+      const kafkaSpan = () => (span ??= input.kafkaTs ? Promise.resolve(input.kafkaTs) : io.readParts<SilverOrderRow>(input.silverKeys).then(kafkaTsSpanOf));
       const alerts = await io.readParts<FraudAlertRow>(input.fraudKeys);
       if (alerts.length > 0) {
         // Only the orders the alerts name, as the fraud stage kept them: a map of the batch's every
@@ -120,8 +122,8 @@ export function createAlertActivities(deps: ActivityDeps, io: BatchIo) {
         // mail. The topic's quality-alerts workflow decides and sends (one sender); this batch only
         // hands its breaches over (a signal: milliseconds, not the mail). A retry hands them over
         // again; the workflow counts each batch's breach once.
-        const span = (await kafkaSpan()) ?? { first: Date.now(), last: Date.now() };
-        const findings: QualityFinding[] = breaches.map((breach) => ({ batchId: input.batchId, firstKafkaTs: span.first, lastKafkaTs: span.last, breach }));
+        const batchSpan = (await kafkaSpan()) ?? { first: Date.now(), last: Date.now() };
+        const findings: QualityFinding[] = breaches.map((breach) => ({ batchId: input.batchId, firstKafkaTs: batchSpan.first, lastKafkaTs: batchSpan.last, breach }));
         const signal: QualityFindingsSignal = { findings, cooldownMs: config.ALERT_COOLDOWN };
         const start: QualityAlertsInput = { topic: input.topic, cooldownMs: config.ALERT_COOLDOWN };
         const handOver = () =>
